@@ -1,0 +1,5 @@
+export * from './model/index.js';
+export * from './registry/index.js';
+export type { Store, StoreReader, StoreTransaction } from './store/store.js';
+export { SqliteStore } from './store/sqlite/index.js';
+export { openRegistry, openStore, defaultDatabase } from './open.js';

@@ -1,0 +1,86 @@
+import type { SchemeFormat } from './formats/index.js';
+import { canonicalJson, sha256Hex } from './hashing.js';
+import type { Binding } from './types.js';
+
+/**
+ * What each event type records. Identifier values never appear here: the chain
+ * holds a salted commitment, and the value with its salt is kept beside the
+ * event (see {@link EventSecret}) so it can be erased without breaking the chain.
+ * Identifiers are referred to by the seq of the event that created them.
+ */
+export interface EventBodies {
+  'namespace.created': { owner: string; stewards: string[]; description: string | null };
+  'scheme.added': { scheme: string; format: SchemeFormat };
+  'scheme.deprecated': { scheme: string; sunset: string; replacement: string | null };
+  'scheme.archived': { scheme: string };
+  'identifier.registered': { entity: string; scheme: string; commitment: string; binding: Binding | null };
+  'identifier.aliased': {
+    entity: string;
+    scheme: string;
+    commitment: string;
+    derivedFrom: number;
+    migration: string | null;
+  };
+  'binding.changed': { entity: string; version: number; binding: Binding; migration: string | null };
+  'identifier.deprecated': { identifier: number; sunset: string };
+  'identifier.archived': { identifier: number };
+  'identifier.erased': { identifier: number; commitment: string };
+}
+
+export type EventType = keyof EventBodies;
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'namespace.created',
+  'scheme.added',
+  'scheme.deprecated',
+  'scheme.archived',
+  'identifier.registered',
+  'identifier.aliased',
+  'binding.changed',
+  'identifier.deprecated',
+  'identifier.archived',
+  'identifier.erased',
+];
+
+/** An event as the registry decides it, before it is placed in the chain. */
+export type EventDraft = {
+  [T in EventType]: { readonly type: T; readonly body: EventBodies[T] };
+}[EventType];
+
+/** A chained event: what the store keeps, append-only. */
+export type ChainedEvent = EventDraft & {
+  readonly namespace: string;
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly reason: string | null;
+};
+
+/** The value an identifier event commits to, kept beside the event until erased. */
+export interface EventSecret {
+  readonly namespace: string;
+  readonly seq: number;
+  readonly salt: string;
+  readonly value: string;
+}
+
+/** The hash of an event over its RFC 8785 encoding; any change to any field changes it. */
+export function hashEvent(event: Omit<ChainedEvent, 'hash'>): string {
+  return sha256Hex(
+    canonicalJson({
+      v: 1,
+      namespace: event.namespace,
+      seq: event.seq,
+      prevHash: event.prevHash,
+      type: event.type,
+      at: event.at,
+      actor: event.actor,
+      correlationId: event.correlationId,
+      reason: event.reason,
+      body: event.body,
+    }),
+  );
+}

@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import { typeid } from 'typeid-js';
+import type { BatchFailure } from '../model/errors.js';
+import { BatchRejectedError, StableIdError } from '../model/errors.js';
+import type { ChainedEvent } from '../model/events.js';
+import type { Namespace, Resolution, Scheme, Translation, WriteContext } from '../model/types.js';
+import type { Store } from '../store/store.js';
+import { alias } from './operations/alias.js';
+import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
+import { erase } from './operations/erase.js';
+import { archiveIdentifier, deprecateIdentifier } from './operations/lifecycle.js';
+import { rebind } from './operations/rebind.js';
+import { register } from './operations/register.js';
+import type { DefinitionOutcome, IdentifierRef, NamespaceDefinition, WriteOutcome, WriteRequest } from './requests.js';
+import { parseWriteRequest } from './request-shape.js';
+import { Resolver } from './resolver.js';
+import { requireInstant } from './validation.js';
+import { type VerifyReport, verifyStore } from './verify.js';
+import { WriteSession } from './write-session.js';
+
+export interface RegistryOptions {
+  /** Recorded on events when a call names no actor. */
+  readonly actor?: string;
+  /** Source of event times; injectable for tests. */
+  readonly clock?: () => Date;
+  /** Issues canonical entity ids; never reused. */
+  readonly newEntityId?: () => string;
+}
+
+/** Who writes and why; every field defaults sensibly. */
+export interface CallContext {
+  readonly actor?: string;
+  readonly correlationId?: string;
+  readonly reason?: string | null;
+}
+
+/** An item of a batch: a request, or a line that could not even be read. */
+export type BatchItem =
+  | { readonly request: WriteRequest; readonly line?: number }
+  | { readonly error: StableIdError; readonly line?: number };
+
+export interface BatchOptions extends CallContext {
+  /** Write every item that succeeds and report the others, instead of writing nothing when one fails. */
+  readonly continueOnError?: boolean;
+  /** Keep every outcome in the report (the default); imports of millions of lines turn it off. */
+  readonly keepOutcomes?: boolean;
+  /** Called after each chunk with the running counts. */
+  readonly onProgress?: (progress: BatchProgress) => void;
+  /** Items decided and flushed together; larger is faster, smaller reports progress more often. */
+  readonly chunkSize?: number;
+}
+
+export interface BatchProgress {
+  readonly done: number;
+  readonly failed: number;
+}
+
+export interface BatchReport {
+  readonly total: number;
+  /** Items that wrote an event. */
+  readonly written: number;
+  /** Items that repeated a request already carried out. */
+  readonly unchanged: number;
+  readonly failed: number;
+  readonly failures: readonly BatchFailure[];
+  readonly outcomes: readonly WriteOutcome[];
+  readonly correlationId: string;
+}
+
+export interface ReadOptions {
+  /** An ISO 8601 instant: answer with what was true then. */
+  readonly asOf?: string | null;
+}
+
+/** One answer of a batch read: a result, or the error for that item alone. */
+export type ItemResult<T> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: StableIdError };
+
+const MAX_KEPT_FAILURES = 1000;
+
+/**
+ * The registry: every rule of stableid's identifier model, over any store.
+ * Faces (CLI, HTTP, SDK) call these methods and hold no rules of their own.
+ */
+export class Registry {
+  readonly #store: Store;
+  readonly #actor: string;
+  readonly #clock: () => Date;
+  readonly #newEntityId: () => string;
+
+  constructor(store: Store, options: RegistryOptions = {}) {
+    this.#store = store;
+    this.#actor = options.actor ?? 'stableid';
+    this.#clock = options.clock ?? (() => new Date());
+    this.#newEntityId = options.newEntityId ?? (() => typeid('ent').toString());
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  // ── namespaces and schemes ──────────────────────────────────────────────
+
+  createNamespace(definition: NamespaceDefinition, context: CallContext = {}): Promise<DefinitionOutcome> {
+    return this.#define(context, (session) => createNamespace(session, definition));
+  }
+
+  addScheme(namespace: string, name: string, format: unknown, context: CallContext = {}): Promise<DefinitionOutcome> {
+    return this.#define(context, (session) => addScheme(session, namespace, name, format));
+  }
+
+  deprecateScheme(namespace: string, name: string, sunset: string, replacement?: string | null, context: CallContext = {}): Promise<DefinitionOutcome> {
+    return this.#define(context, (session) => deprecateScheme(session, namespace, name, sunset, replacement));
+  }
+
+  archiveScheme(namespace: string, name: string, context: CallContext = {}): Promise<DefinitionOutcome> {
+    return this.#define(context, (session) => archiveScheme(session, namespace, name));
+  }
+
+  async listNamespaces(): Promise<Namespace[]> {
+    return this.#store.read(async (reader) =>
+      (await reader.listNamespaces()).map(({ createdSeq: _seq, ...namespace }) => namespace),
+    );
+  }
+
+  async getNamespace(name: string): Promise<{ namespace: Namespace; schemes: Scheme[] }> {
+    return this.#store.read(async (reader) => {
+      const row = await reader.getNamespace(name);
+      if (!row) throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${name}" does not exist`, { namespace: name });
+      const { createdSeq: _seq, ...namespace } = row;
+      const schemes = await new Resolver(reader, null).schemes(name);
+      return { namespace, schemes: [...schemes.values()].map(({ createdSeq: _s, ...scheme }) => scheme) };
+    });
+  }
+
+  // ── identifier writes ───────────────────────────────────────────────────
+
+  /** Carries out one write; throws its error (nothing written) when it fails. */
+  async write(request: WriteRequest, context: CallContext = {}): Promise<WriteOutcome> {
+    try {
+      const report = await this.writeMany([{ request }], context);
+      return report.outcomes[0] as WriteOutcome;
+    } catch (error) {
+      throw error instanceof BatchRejectedError && error.failures[0] ? error.failures[0].error : error;
+    }
+  }
+
+  register(request: Omit<Extract<WriteRequest, { op: 'register' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'register', ...request }, context);
+  }
+
+  alias(request: Omit<Extract<WriteRequest, { op: 'alias' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'alias', ...request }, context);
+  }
+
+  rebind(request: Omit<Extract<WriteRequest, { op: 'rebind' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'rebind', ...request }, context);
+  }
+
+  deprecate(request: Omit<Extract<WriteRequest, { op: 'deprecate' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'deprecate', ...request }, context);
+  }
+
+  archive(request: Omit<Extract<WriteRequest, { op: 'archive' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'archive', ...request }, context);
+  }
+
+  erase(request: Omit<Extract<WriteRequest, { op: 'erase' }>, 'op'>, context?: CallContext): Promise<WriteOutcome> {
+    return this.write({ op: 'erase', ...request }, context);
+  }
+
+  /**
+   * Carries out a batch in one transaction. All or nothing: when any item fails,
+   * nothing is written and a BATCH_REJECTED error lists every failure — unless
+   * `continueOnError`, in which case the others are written and the report
+   * lists the failures.
+   */
+  async writeMany(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: BatchOptions = {}): Promise<BatchReport> {
+    const context = this.#context(options);
+    const chunkSize = options.chunkSize ?? 2000;
+    const keepOutcomes = options.keepOutcomes ?? true;
+    return this.#store.write(async (tx) => {
+      const session = new WriteSession(tx, context, this.#clock);
+      const outcomes: WriteOutcome[] = [];
+      const failures: BatchFailure[] = [];
+      let total = 0;
+      let written = 0;
+      let unchanged = 0;
+      let failed = 0;
+      const fail = (failure: BatchFailure): void => {
+        failed += 1;
+        if (failures.length < MAX_KEPT_FAILURES) failures.push(failure);
+      };
+      const runChunk = async (chunk: { item: BatchItem; index: number }[]): Promise<void> => {
+        await prefetch(session, chunk.map((c) => c.item));
+        for (const { item, index } of chunk) {
+          if ('error' in item) {
+            fail({ index, ...(item.line !== undefined ? { line: item.line } : {}), error: item.error });
+            continue;
+          }
+          try {
+            const outcome = await this.#apply(session, item.request);
+            if (outcome.changed) written += 1;
+            else unchanged += 1;
+            if (keepOutcomes) outcomes.push(outcome);
+          } catch (error) {
+            if (!(error instanceof StableIdError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'INTERNAL' || error.code === 'IMMUTABLE_ROW') {
+              throw error;
+            }
+            fail({ index, ...(item.line !== undefined ? { line: item.line } : {}), error });
+          }
+        }
+        // Flushing is safe even after a failure: the transaction rolls back as a whole.
+        await session.flush();
+        options.onProgress?.({ done: total, failed });
+      };
+      let chunk: { item: BatchItem; index: number }[] = [];
+      for await (const item of items) {
+        chunk.push({ item, index: total });
+        total += 1;
+        if (chunk.length >= chunkSize) {
+          await runChunk(chunk);
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) await runChunk(chunk);
+      if (failed > 0 && !options.continueOnError) throw new BatchRejectedError(failures, total);
+      return { total, written, unchanged, failed, failures, outcomes, correlationId: context.correlationId };
+    });
+  }
+
+  async #apply(session: WriteSession, untrusted: WriteRequest): Promise<WriteOutcome> {
+    const request = parseWriteRequest(untrusted);
+    switch (request.op) {
+      case 'register':
+        return register(session, request, this.#newEntityId);
+      case 'alias':
+        return alias(session, request);
+      case 'rebind':
+        return rebind(session, request);
+      case 'deprecate':
+        return deprecateIdentifier(session, request);
+      case 'archive':
+        return archiveIdentifier(session, request);
+      case 'erase':
+        return erase(session, request);
+    }
+  }
+
+  // ── reads ───────────────────────────────────────────────────────────────
+
+  resolve(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<Resolution> {
+    const asOf = readInstant(options);
+    return this.#store.read((reader) => new Resolver(reader, asOf).resolve(namespace, ref));
+  }
+
+  translate(namespace: string, ref: IdentifierRef, toScheme: string, options: ReadOptions = {}): Promise<Translation> {
+    const asOf = readInstant(options);
+    return this.#store.read((reader) => new Resolver(reader, asOf).translate(namespace, ref, toScheme));
+  }
+
+  /** Resolves many identifiers from one snapshot; each item succeeds or fails on its own. */
+  resolveMany(namespace: string, refs: readonly IdentifierRef[], options: ReadOptions = {}): Promise<ItemResult<Resolution>[]> {
+    const asOf = readInstant(options);
+    return this.#store.read(async (reader) => {
+      const resolver = new Resolver(reader, asOf);
+      return settleEach(refs, (ref) => resolver.resolve(namespace, ref));
+    });
+  }
+
+  translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
+    const asOf = readInstant(options);
+    return this.#store.read(async (reader) => {
+      const resolver = new Resolver(reader, asOf);
+      return settleEach(refs, (ref) => resolver.translate(namespace, ref, toScheme));
+    });
+  }
+
+  /** The namespace's events after `afterSeq`, oldest first. */
+  history(namespace: string, afterSeq = 0, limit = 100): Promise<ChainedEvent[]> {
+    return this.#store.read(async (reader) => {
+      if (!(await reader.getNamespace(namespace)) && !(await reader.head(namespace))) {
+        throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" does not exist`, { namespace });
+      }
+      return reader.events(namespace, afterSeq, limit);
+    });
+  }
+
+  /** Recomputes chains and projections; see {@link verifyStore}. */
+  verify(namespaces?: readonly string[]): Promise<VerifyReport> {
+    return this.#store.read((reader) => verifyStore(reader, namespaces));
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  #context(context: CallContext): WriteContext {
+    return {
+      actor: context.actor ?? this.#actor,
+      correlationId: context.correlationId ?? randomUUID(),
+      reason: context.reason ?? null,
+    };
+  }
+
+  async #define(context: CallContext, fn: (session: WriteSession) => Promise<DefinitionOutcome>): Promise<DefinitionOutcome> {
+    const writeContext = this.#context(context);
+    return this.#store.write(async (tx) => {
+      const session = new WriteSession(tx, writeContext, this.#clock);
+      const outcome = await fn(session);
+      await session.flush();
+      return outcome;
+    });
+  }
+}
+
+/** Loads every identifier a chunk names with one store call per namespace. */
+async function prefetch(session: WriteSession, items: readonly BatchItem[]): Promise<void> {
+  const byNamespace = new Map<string, IdentifierRef[]>();
+  for (const item of items) {
+    if (!('request' in item)) continue;
+    const request = item.request;
+    if (typeof request?.namespace !== 'string') continue;
+    const refs = byNamespace.get(request.namespace) ?? [];
+    if (request.op === 'register' || request.op === 'alias') refs.push({ scheme: request.scheme, value: request.value });
+    if (request.op === 'alias') refs.push(request.from);
+    else if (request.op !== 'register' && request.identifier) refs.push(request.identifier);
+    byNamespace.set(request.namespace, refs);
+  }
+  for (const [namespace, refs] of byNamespace) {
+    try {
+      await session.prefetch(namespace, refs.filter((r) => typeof r?.value === 'string'));
+    } catch (error) {
+      // An unknown namespace is reported per item when the item runs.
+      if (!(error instanceof StableIdError) || error.code !== 'NAMESPACE_NOT_FOUND') throw error;
+    }
+  }
+}
+
+function readInstant(options: ReadOptions): string | null {
+  return options.asOf === undefined || options.asOf === null ? null : requireInstant('asOf', options.asOf);
+}
+
+async function settleEach<T>(refs: readonly IdentifierRef[], fn: (ref: IdentifierRef) => Promise<T>): Promise<ItemResult<T>[]> {
+  const results: ItemResult<T>[] = [];
+  for (const ref of refs) {
+    try {
+      results.push({ ok: true, result: await fn(ref) });
+    } catch (error) {
+      if (!(error instanceof StableIdError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'INTERNAL') throw error;
+      results.push({ ok: false, error });
+    }
+  }
+  return results;
+}

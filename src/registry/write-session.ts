@@ -1,0 +1,273 @@
+import { StableIdError } from '../model/errors.js';
+import type { ChainedEvent, EventDraft, EventSecret } from '../model/events.js';
+import { hashEvent } from '../model/events.js';
+import { GENESIS_HASH } from '../model/hashing.js';
+import { projectEvent } from '../model/projection.js';
+import type { BindingRow, NamespaceRow } from '../model/rows.js';
+import { emptyRows } from '../model/rows.js';
+import type { LifecycleState, WriteContext } from '../model/types.js';
+import type { ChainHead, StoreTransaction } from '../store/store.js';
+import type { IdentifierRef } from './requests.js';
+import { type SchemeInfo, loadSchemes, locateCandidates } from './schemes.js';
+
+/** What the write path knows of one identifier. */
+export interface IdentifierRecord {
+  readonly namespace: string;
+  readonly seq: number;
+  readonly scheme: string;
+  readonly entity: string;
+  readonly commitment: string;
+  readonly value: string | null;
+}
+
+const key = (...parts: readonly (string | number)[]): string => parts.join('\u0000');
+
+/**
+ * One write transaction of the registry: decisions read through it, events are
+ * chained and projected by it, and it flushes them to the store in chunks.
+ * It caches what it has read and overlays what it has written, so that later
+ * requests of the same batch see earlier ones; caches are dropped at every
+ * flush because the transaction itself then holds the truth.
+ */
+export class WriteSession {
+  readonly #tx: StoreTransaction;
+  readonly #context: WriteContext;
+  readonly #clock: () => Date;
+
+  readonly #heads = new Map<string, ChainHead>();
+  readonly #namespaces = new Map<string, NamespaceRow | null>();
+  readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
+  #byValue = new Map<string, IdentifierRecord | null>();
+  #byEntity = new Map<string, IdentifierRecord[]>();
+  #bindings = new Map<string, BindingRow[]>();
+  #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
+
+  #events: ChainedEvent[] = [];
+  #secrets: EventSecret[] = [];
+  #rows = emptyRows();
+  #erasures: { namespace: string; identifier: number }[] = [];
+
+  constructor(tx: StoreTransaction, context: WriteContext, clock: () => Date) {
+    this.#tx = tx;
+    this.#context = context;
+    this.#clock = clock;
+  }
+
+  /** Takes the namespace's write lock (once) so that every later read of it is authoritative. */
+  async lock(namespace: string): Promise<void> {
+    if (this.#heads.has(namespace)) return;
+    const head = await this.#tx.lockNamespace(namespace);
+    this.#heads.set(namespace, head ?? { seq: 0, hash: GENESIS_HASH, at: '' });
+  }
+
+  async findNamespace(name: string): Promise<NamespaceRow | null> {
+    await this.lock(name);
+    let row = this.#namespaces.get(name);
+    if (row === undefined) {
+      row = (await this.#tx.getNamespace(name)) ?? null;
+      this.#namespaces.set(name, row);
+    }
+    return row;
+  }
+
+  async namespace(name: string): Promise<NamespaceRow> {
+    const row = await this.findNamespace(name);
+    if (!row) throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${name}" does not exist`, { namespace: name });
+    return row;
+  }
+
+  async schemes(namespace: string): Promise<Map<string, SchemeInfo>> {
+    await this.namespace(namespace);
+    let schemes = this.#schemes.get(namespace);
+    if (!schemes) {
+      schemes = await loadSchemes(this.#tx, namespace, null);
+      this.#schemes.set(namespace, schemes);
+    }
+    return schemes;
+  }
+
+  async scheme(namespace: string, name: string): Promise<SchemeInfo> {
+    const scheme = (await this.schemes(namespace)).get(name);
+    if (!scheme) {
+      throw new StableIdError('SCHEME_NOT_FOUND', `scheme "${name}" does not exist in namespace "${namespace}"`, { namespace, scheme: name });
+    }
+    return scheme;
+  }
+
+  /** Loads many identifiers in one store call, so a batch pays one round trip per chunk. */
+  async prefetch(namespace: string, refs: readonly IdentifierRef[]): Promise<void> {
+    const schemes = await this.schemes(namespace);
+    const wanted = new Map<string, { scheme: string; value: string }>();
+    for (const ref of refs) {
+      for (const candidate of locateCandidates(schemes, ref).matches) {
+        const k = key(namespace, candidate.scheme.name, candidate.value);
+        if (!this.#byValue.has(k)) wanted.set(k, { scheme: candidate.scheme.name, value: candidate.value });
+      }
+    }
+    if (wanted.size === 0) return;
+    for (const k of wanted.keys()) this.#byValue.set(k, null);
+    for (const found of await this.#tx.findIdentifiers(namespace, [...wanted.values()])) {
+      this.#byValue.set(key(namespace, found.scheme, found.value ?? ''), found);
+    }
+  }
+
+  async findByValue(namespace: string, scheme: string, value: string): Promise<IdentifierRecord | null> {
+    const k = key(namespace, scheme, value);
+    let record = this.#byValue.get(k);
+    if (record === undefined) {
+      record = (await this.#tx.findIdentifiers(namespace, [{ scheme, value }]))[0] ?? null;
+      this.#byValue.set(k, record);
+    }
+    return record;
+  }
+
+  /**
+   * The identifier a caller names: the value is normalised per scheme; without
+   * a scheme, every scheme whose format accepts the value is tried and exactly
+   * one must hold it.
+   */
+  async locate(namespace: string, ref: IdentifierRef): Promise<IdentifierRecord> {
+    const schemes = await this.schemes(namespace);
+    const { matches } = locateCandidates(schemes, ref, true);
+    const hits: IdentifierRecord[] = [];
+    for (const candidate of matches) {
+      const found = await this.findByValue(namespace, candidate.scheme.name, candidate.value);
+      if (found) hits.push(found);
+    }
+    const [first, second] = hits;
+    if (!first) {
+      throw new StableIdError('IDENTIFIER_NOT_FOUND', `identifier ${JSON.stringify(ref.value)} does not exist in namespace "${namespace}"`, {
+        namespace,
+        ...(ref.scheme ? { scheme: ref.scheme } : {}),
+        value: ref.value,
+      });
+    }
+    if (second) {
+      throw new StableIdError(
+        'AMBIGUOUS_IDENTIFIER',
+        `${JSON.stringify(ref.value)} exists in schemes ${hits.map((h) => h.scheme).join(', ')} of "${namespace}"; name the scheme`,
+        { namespace, value: ref.value, schemes: hits.map((h) => h.scheme) },
+      );
+    }
+    return first;
+  }
+
+  /** Every identifier of an entity, oldest first, including those written in this session. */
+  async identifiersOf(namespace: string, entity: string): Promise<IdentifierRecord[]> {
+    let list = this.#byEntity.get(entity);
+    if (!list) {
+      list = await this.#tx.identifiersOfEntities(namespace, [entity]);
+      this.#byEntity.set(entity, list);
+    }
+    return list;
+  }
+
+  async bindingsOf(namespace: string, entity: string): Promise<BindingRow[]> {
+    let list = this.#bindings.get(entity);
+    if (!list) {
+      list = await this.#tx.bindings(namespace, [entity]);
+      this.#bindings.set(entity, list);
+    }
+    return list;
+  }
+
+  /** The identifier's own lifecycle state (its scheme's state is separate). */
+  async identifierState(namespace: string, identifier: number): Promise<{ state: LifecycleState; sunset: string | null }> {
+    const k = key(namespace, identifier);
+    let state = this.#states.get(k);
+    if (!state) {
+      const last = (await this.#tx.identifierStates(namespace, [identifier])).at(-1);
+      state = last ? { state: last.state, sunset: last.sunset } : { state: 'active', sunset: null };
+      this.#states.set(k, state);
+    }
+    return state;
+  }
+
+  /**
+   * Chains an event onto the namespace's log and projects it. `secret` is the
+   * identifier value (with its salt) that the event commits to, if any.
+   */
+  async emit(namespace: string, draft: EventDraft, secret?: { salt: string; value: string }): Promise<ChainedEvent> {
+    await this.lock(namespace);
+    const head = this.#heads.get(namespace) as ChainHead;
+    const now = this.#clock().toISOString();
+    const unhashed = {
+      ...draft,
+      namespace,
+      seq: head.seq + 1,
+      prevHash: head.hash,
+      at: now > head.at ? now : head.at,
+      actor: this.#context.actor,
+      correlationId: this.#context.correlationId,
+      reason: this.#context.reason,
+    } as Omit<ChainedEvent, 'hash'>;
+    const event = { ...unhashed, hash: hashEvent(unhashed) } as ChainedEvent;
+    const stored = secret ? { namespace, seq: event.seq, salt: secret.salt, value: secret.value } : undefined;
+    const effect = projectEvent(event, stored, this.#rows);
+    this.#events.push(event);
+    if (stored) this.#secrets.push(stored);
+    if (effect.erases) this.#erasures.push({ ...effect.erases });
+    this.#heads.set(namespace, { seq: event.seq, hash: event.hash, at: event.at });
+    this.#observe(event, stored);
+    return event;
+  }
+
+  /** Keeps the caches true after an event, so later requests of the batch see it. */
+  #observe(event: ChainedEvent, secret: EventSecret | undefined): void {
+    const { namespace } = event;
+    switch (event.type) {
+      case 'namespace.created':
+        this.#namespaces.set(namespace, this.#rows.namespaces.at(-1) ?? null);
+        this.#schemes.set(namespace, new Map());
+        break;
+      case 'scheme.added':
+      case 'scheme.deprecated':
+      case 'scheme.archived':
+        this.#schemes.delete(namespace);
+        break;
+      case 'identifier.registered':
+      case 'identifier.aliased': {
+        const record: IdentifierRecord = {
+          namespace,
+          seq: event.seq,
+          scheme: event.body.scheme,
+          entity: event.body.entity,
+          commitment: event.body.commitment,
+          value: secret?.value ?? null,
+        };
+        if (secret) this.#byValue.set(key(namespace, record.scheme, secret.value), record);
+        const list = this.#byEntity.get(record.entity);
+        if (list) list.push(record);
+        else if (event.type === 'identifier.registered') this.#byEntity.set(record.entity, [record]);
+        if (event.type === 'identifier.registered') this.#bindings.set(record.entity, this.#rows.bindings.filter((b) => b.seq === event.seq));
+        break;
+      }
+      case 'binding.changed':
+        this.#bindings.get(event.body.entity)?.push(this.#rows.bindings.at(-1) as BindingRow);
+        break;
+      case 'identifier.deprecated':
+        this.#states.set(key(namespace, event.body.identifier), { state: 'deprecated', sunset: event.body.sunset });
+        break;
+      case 'identifier.archived':
+        this.#states.set(key(namespace, event.body.identifier), { state: 'archived', sunset: null });
+        break;
+      case 'identifier.erased':
+        // The erase operation flushes at once; the store then answers without the value.
+        break;
+    }
+  }
+
+  /** Writes what was emitted since the last flush into the transaction. */
+  async flush(): Promise<void> {
+    if (this.#events.length === 0) return;
+    await this.#tx.append({ events: this.#events, secrets: this.#secrets, rows: this.#rows, erasures: this.#erasures });
+    this.#events = [];
+    this.#secrets = [];
+    this.#rows = emptyRows();
+    this.#erasures = [];
+    this.#byValue = new Map();
+    this.#byEntity = new Map();
+    this.#bindings = new Map();
+    this.#states = new Map();
+  }
+}

@@ -1,0 +1,2 @@
+export { SqliteStore } from './sqlite-store.js';
+export { SQLITE_MIGRATIONS } from './schema.js';

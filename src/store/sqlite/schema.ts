@@ -1,0 +1,110 @@
+/**
+ * Forward-only schema migrations of the SQLite store, applied in order and
+ * recorded in `schema_migrations`. A released migration is never edited: a
+ * change is a new entry at the end.
+ */
+export interface SchemaMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const APPEND_ONLY_TABLES = [
+  'events',
+  'namespaces',
+  'schemes',
+  'scheme_states',
+  'entities',
+  'identifiers',
+  'identifier_states',
+  'bindings',
+  'erasures',
+] as const;
+
+function refuseChanges(table: string): string {
+  return `
+CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+BEGIN SELECT RAISE(ABORT, 'stableid: ${table} is append-only'); END;
+CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
+BEGIN SELECT RAISE(ABORT, 'stableid: ${table} is append-only'); END;`;
+}
+
+/** Values and secrets may only disappear through a recorded erasure. */
+function deleteOnlyOnErasure(table: string, identifierColumn: string): string {
+  return `
+CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+BEGIN SELECT RAISE(ABORT, 'stableid: ${table} is append-only'); END;
+CREATE TRIGGER ${table}_delete_only_erased BEFORE DELETE ON ${table}
+WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.namespace = OLD.namespace AND e.identifier = OLD.${identifierColumn})
+BEGIN SELECT RAISE(ABORT, 'stableid: ${table} rows are removed only by an erasure event'); END;`;
+}
+
+export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: 'registry core',
+    sql: `
+CREATE TABLE events (
+  namespace TEXT NOT NULL, seq INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  type TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, correlation_id TEXT NOT NULL,
+  reason TEXT, body TEXT NOT NULL,
+  PRIMARY KEY (namespace, seq)
+) WITHOUT ROWID;
+CREATE TABLE event_secrets (
+  namespace TEXT NOT NULL, seq INTEGER NOT NULL, salt TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (namespace, seq)
+) WITHOUT ROWID;
+CREATE TABLE namespace_heads (
+  namespace TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE namespaces (
+  name TEXT PRIMARY KEY, owner TEXT NOT NULL, stewards TEXT NOT NULL, description TEXT,
+  created_seq INTEGER NOT NULL, created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE schemes (
+  namespace TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL,
+  created_seq INTEGER NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, name)
+) WITHOUT ROWID;
+CREATE TABLE scheme_states (
+  namespace TEXT NOT NULL, scheme TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL,
+  state TEXT NOT NULL, sunset TEXT, replacement TEXT,
+  PRIMARY KEY (namespace, seq)
+) WITHOUT ROWID;
+CREATE TABLE entities (
+  id TEXT PRIMARY KEY, namespace TEXT NOT NULL, created_seq INTEGER NOT NULL, created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entities_by_namespace ON entities (namespace, created_seq);
+CREATE TABLE identifiers (
+  namespace TEXT NOT NULL, seq INTEGER NOT NULL, scheme TEXT NOT NULL, entity TEXT NOT NULL,
+  commitment TEXT NOT NULL, derived_from INTEGER, migration TEXT, created_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, seq)
+) WITHOUT ROWID;
+CREATE INDEX identifiers_by_entity ON identifiers (entity);
+CREATE TABLE identifier_values (
+  namespace TEXT NOT NULL, scheme TEXT NOT NULL, value TEXT NOT NULL, identifier INTEGER NOT NULL,
+  PRIMARY KEY (namespace, scheme, value)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX identifier_values_by_identifier ON identifier_values (namespace, identifier);
+CREATE TABLE identifier_states (
+  namespace TEXT NOT NULL, identifier INTEGER NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL,
+  state TEXT NOT NULL, sunset TEXT,
+  PRIMARY KEY (namespace, seq)
+) WITHOUT ROWID;
+CREATE INDEX identifier_states_by_identifier ON identifier_states (namespace, identifier, seq);
+CREATE TABLE bindings (
+  namespace TEXT NOT NULL, entity TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
+  at TEXT NOT NULL, store TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL, migration TEXT,
+  PRIMARY KEY (entity, version)
+) WITHOUT ROWID;
+CREATE INDEX bindings_by_namespace ON bindings (namespace, seq);
+CREATE TABLE erasures (
+  namespace TEXT NOT NULL, identifier INTEGER NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (namespace, identifier)
+) WITHOUT ROWID;
+${APPEND_ONLY_TABLES.map(refuseChanges).join('\n')}
+${deleteOnlyOnErasure('identifier_values', 'identifier')}
+${deleteOnlyOnErasure('event_secrets', 'seq')}
+`,
+  },
+];

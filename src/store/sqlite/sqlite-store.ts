@@ -1,0 +1,468 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StableIdError } from '../../model/errors.js';
+import type { ChainedEvent, EventSecret } from '../../model/events.js';
+import { parseSchemeFormat } from '../../model/formats/index.js';
+import { canonicalJson } from '../../model/hashing.js';
+import type {
+  BindingRow,
+  EntityRow,
+  IdentifierStateRow,
+  NamespaceRow,
+  ProjectionRows,
+  SchemeRow,
+  SchemeStateRow,
+} from '../../model/rows.js';
+import type { LifecycleState } from '../../model/types.js';
+import { Mutex } from '../mutex.js';
+import type {
+  AppendSet,
+  ChainHead,
+  IdentifierKey,
+  Store,
+  StoreReader,
+  StoreTransaction,
+  StoredIdentifier,
+} from '../store.js';
+import { SQLITE_MIGRATIONS } from './schema.js';
+
+type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Row>;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. All calls go through
+ * one connection and are serialised by a mutex, so a transaction's awaits never
+ * interleave with another caller's statements.
+ */
+export class SqliteStore implements Store {
+  readonly description: string;
+  readonly #db: Database.Database;
+  readonly #mutex = new Mutex();
+  readonly #statements = new Map<string, Statement>();
+  #closed = false;
+
+  private constructor(db: Database.Database, description: string) {
+    this.#db = db;
+    this.description = description;
+  }
+
+  /** Opens (creating if needed) the database at `path` (or ':memory:') and brings its schema up to date. */
+  static open(path: string): SqliteStore {
+    const description = `sqlite:${path}`;
+    let db: Database.Database;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+    } catch (error) {
+      throw new StableIdError('STORE_UNAVAILABLE', `cannot open ${description}: ${(error as Error).message}`, { store: description }, { cause: error });
+    }
+    try {
+      migrate(db, description);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteStore(db, description);
+  }
+
+  async read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
+    return this.#mutex.run(() => this.#inTransaction('BEGIN', fn));
+  }
+
+  async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.#mutex.run(() => this.#inTransaction('BEGIN IMMEDIATE', fn));
+  }
+
+  async close(): Promise<void> {
+    await this.#mutex.run(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#db.close();
+    });
+  }
+
+  /** The raw connection, for tests that tamper with rows the way an attacker with file access would. */
+  get connection(): Database.Database {
+    return this.#db;
+  }
+
+  async #inTransaction<T>(begin: string, fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`);
+    guard(() => this.#db.exec(begin));
+    try {
+      const result = await fn(new SqliteTransaction(this.#db, (sql) => this.#prepare(sql)));
+      guard(() => this.#db.exec('COMMIT'));
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = guard(() => this.#db.prepare<unknown[], Row>(sql));
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function migrate(db: Database.Database, description: string): void {
+  guard(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]?.version ?? 0;
+    const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    if (current > latest) {
+      throw new StableIdError(
+        'STORE_SCHEMA',
+        `${description} has schema version ${current}, newer than this stableid supports (${latest}); upgrade stableid`,
+        { store: description, version: current, supported: latest },
+      );
+    }
+    const apply = db.transaction(() => {
+      for (const migration of SQLITE_MIGRATIONS) {
+        if (migration.version <= current) continue;
+        db.exec(migration.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        );
+      }
+    });
+    apply.immediate();
+  });
+}
+
+/** Runs a driver call, turning database refusals into stable error codes. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof StableIdError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (message.startsWith('stableid:')) {
+      throw new StableIdError('IMMUTABLE_ROW', message.slice('stableid: '.length), {}, { cause: error });
+    }
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')) {
+      throw new StableIdError('STORE_UNAVAILABLE', message, { sqlite: code }, { cause: error });
+    }
+    throw new StableIdError('INTERNAL', `sqlite: ${message}`, { sqlite: code }, { cause: error });
+  }
+}
+
+class SqliteTransaction implements StoreTransaction {
+  readonly #db: Database.Database;
+  readonly #prepare: (sql: string) => Statement;
+
+  constructor(db: Database.Database, prepare: (sql: string) => Statement) {
+    this.#db = db;
+    this.#prepare = prepare;
+  }
+
+  #all(sql: string, ...params: unknown[]): Row[] {
+    return guard(() => this.#prepare(sql).all(...params));
+  }
+
+  #get(sql: string, ...params: unknown[]): Row | undefined {
+    return guard(() => this.#prepare(sql).get(...params));
+  }
+
+  async getNamespace(name: string): Promise<NamespaceRow | undefined> {
+    const row = this.#get('SELECT * FROM namespaces WHERE name = ?', name);
+    return row && toNamespace(row);
+  }
+
+  async logNamespaces(): Promise<string[]> {
+    return this.#all('SELECT DISTINCT namespace FROM events ORDER BY namespace').map((row) => String(row['namespace']));
+  }
+
+  async listNamespaces(): Promise<NamespaceRow[]> {
+    return this.#all('SELECT * FROM namespaces ORDER BY name').map(toNamespace);
+  }
+
+  async listSchemes(namespace: string): Promise<SchemeRow[]> {
+    return this.#all('SELECT * FROM schemes WHERE namespace = ? ORDER BY created_seq', namespace).map(toScheme);
+  }
+
+  async schemeStates(namespace: string): Promise<SchemeStateRow[]> {
+    return this.#all('SELECT * FROM scheme_states WHERE namespace = ? ORDER BY seq', namespace).map(toSchemeState);
+  }
+
+  async head(namespace: string): Promise<ChainHead | undefined> {
+    const row = this.#get('SELECT seq, hash, at FROM namespace_heads WHERE namespace = ?', namespace);
+    return row && { seq: Number(row['seq']), hash: String(row['hash']), at: String(row['at']) };
+  }
+
+  async findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Promise<StoredIdentifier[]> {
+    const found: StoredIdentifier[] = [];
+    for (const key of keys) {
+      const row = this.#get(
+        `SELECT i.*, v.value FROM identifier_values v
+         JOIN identifiers i ON i.namespace = v.namespace AND i.seq = v.identifier
+         WHERE v.namespace = ? AND v.scheme = ? AND v.value = ?`,
+        namespace,
+        key.scheme,
+        key.value,
+      );
+      if (row) found.push(toIdentifier(row));
+    }
+    return found;
+  }
+
+  async identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]> {
+    const found: StoredIdentifier[] = [];
+    for (const entity of new Set(entities)) {
+      for (const row of this.#all(
+        `SELECT i.*, v.value FROM identifiers i
+         LEFT JOIN identifier_values v ON v.namespace = i.namespace AND v.identifier = i.seq
+         WHERE i.entity = ? AND i.namespace = ? ORDER BY i.seq`,
+        entity,
+        namespace,
+      )) {
+        found.push(toIdentifier(row));
+      }
+    }
+    return found.sort((a, b) => a.seq - b.seq);
+  }
+
+  async identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]> {
+    const found: IdentifierStateRow[] = [];
+    for (const identifier of new Set(identifiers)) {
+      for (const row of this.#all(
+        'SELECT * FROM identifier_states WHERE namespace = ? AND identifier = ? ORDER BY seq',
+        namespace,
+        identifier,
+      )) {
+        found.push(toIdentifierState(row));
+      }
+    }
+    return found.sort((a, b) => a.seq - b.seq);
+  }
+
+  async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
+    const found: BindingRow[] = [];
+    for (const entity of new Set(entities)) {
+      for (const row of this.#all('SELECT * FROM bindings WHERE entity = ? AND namespace = ? ORDER BY version', entity, namespace)) {
+        found.push(toBinding(row));
+      }
+    }
+    return found;
+  }
+
+  async getEntity(id: string): Promise<EntityRow | undefined> {
+    const row = this.#get('SELECT * FROM entities WHERE id = ?', id);
+    return row && toEntity(row);
+  }
+
+  async events(namespace: string, afterSeq: number, limit: number): Promise<ChainedEvent[]> {
+    return this.#all('SELECT * FROM events WHERE namespace = ? AND seq > ? ORDER BY seq LIMIT ?', namespace, afterSeq, limit).map(
+      toEvent,
+    );
+  }
+
+  async secrets(namespace: string, fromSeq: number, toSeq: number): Promise<EventSecret[]> {
+    return this.#all(
+      'SELECT * FROM event_secrets WHERE namespace = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      namespace,
+      fromSeq,
+      toSeq,
+    ).map((row) => ({ namespace: String(row['namespace']), seq: Number(row['seq']), salt: String(row['salt']), value: String(row['value']) }));
+  }
+
+  async projection(namespace: string): Promise<ProjectionRows> {
+    return {
+      namespaces: this.#all('SELECT * FROM namespaces WHERE name = ?', namespace).map(toNamespace),
+      schemes: this.#all('SELECT * FROM schemes WHERE namespace = ? ORDER BY name', namespace).map(toScheme),
+      schemeStates: this.#all('SELECT * FROM scheme_states WHERE namespace = ? ORDER BY seq', namespace).map(toSchemeState),
+      entities: this.#all('SELECT * FROM entities WHERE namespace = ? ORDER BY id', namespace).map(toEntity),
+      identifiers: this.#all('SELECT *, NULL AS value FROM identifiers WHERE namespace = ? ORDER BY seq', namespace).map((row) => {
+        const { value: _value, ...identifier } = toIdentifier(row);
+        return identifier;
+      }),
+      identifierValues: this.#all('SELECT * FROM identifier_values WHERE namespace = ? ORDER BY identifier', namespace).map((row) => ({
+        namespace: String(row['namespace']),
+        scheme: String(row['scheme']),
+        value: String(row['value']),
+        identifier: Number(row['identifier']),
+      })),
+      identifierStates: this.#all('SELECT * FROM identifier_states WHERE namespace = ? ORDER BY seq', namespace).map(toIdentifierState),
+      bindings: this.#all('SELECT * FROM bindings WHERE namespace = ? ORDER BY seq', namespace).map(toBinding),
+      erasures: this.#all('SELECT * FROM erasures WHERE namespace = ? ORDER BY identifier', namespace).map((row) => ({
+        namespace: String(row['namespace']),
+        identifier: Number(row['identifier']),
+        seq: Number(row['seq']),
+        at: String(row['at']),
+      })),
+    };
+  }
+
+  async lockNamespace(namespace: string): Promise<ChainHead | undefined> {
+    // BEGIN IMMEDIATE already holds SQLite's single writer lock for the whole transaction.
+    return this.head(namespace);
+  }
+
+  async append(set: AppendSet): Promise<void> {
+    const run = (sql: string, ...params: unknown[]): void => {
+      guard(() => this.#prepare(sql).run(...params));
+    };
+    const { rows } = set;
+    for (const e of set.events) {
+      run(
+        'INSERT INTO events (namespace, seq, prev_hash, hash, type, at, actor, correlation_id, reason, body) VALUES (?,?,?,?,?,?,?,?,?,?)',
+        e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, canonicalJson(e.body),
+      );
+    }
+    for (const s of set.secrets) run('INSERT INTO event_secrets (namespace, seq, salt, value) VALUES (?,?,?,?)', s.namespace, s.seq, s.salt, s.value);
+    for (const n of rows.namespaces) {
+      run(
+        'INSERT INTO namespaces (name, owner, stewards, description, created_seq, created_at) VALUES (?,?,?,?,?,?)',
+        n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt,
+      );
+    }
+    for (const s of rows.schemes) {
+      run('INSERT INTO schemes (namespace, name, format, created_seq, created_at) VALUES (?,?,?,?,?)', s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt);
+    }
+    for (const s of rows.schemeStates) {
+      run(
+        'INSERT INTO scheme_states (namespace, scheme, seq, at, state, sunset, replacement) VALUES (?,?,?,?,?,?,?)',
+        s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement,
+      );
+    }
+    for (const e of rows.entities) run('INSERT INTO entities (id, namespace, created_seq, created_at) VALUES (?,?,?,?)', e.id, e.namespace, e.createdSeq, e.createdAt);
+    for (const i of rows.identifiers) {
+      run(
+        'INSERT INTO identifiers (namespace, seq, scheme, entity, commitment, derived_from, migration, created_at) VALUES (?,?,?,?,?,?,?,?)',
+        i.namespace, i.seq, i.scheme, i.entity, i.commitment, i.derivedFrom, i.migration, i.createdAt,
+      );
+    }
+    for (const v of rows.identifierValues) {
+      run('INSERT INTO identifier_values (namespace, scheme, value, identifier) VALUES (?,?,?,?)', v.namespace, v.scheme, v.value, v.identifier);
+    }
+    for (const s of rows.identifierStates) {
+      run('INSERT INTO identifier_states (namespace, identifier, seq, at, state, sunset) VALUES (?,?,?,?,?,?)', s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset);
+    }
+    for (const b of rows.bindings) {
+      run(
+        'INSERT INTO bindings (namespace, entity, version, seq, at, store, collection, key, migration) VALUES (?,?,?,?,?,?,?,?,?)',
+        b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration,
+      );
+    }
+    for (const e of rows.erasures) run('INSERT INTO erasures (namespace, identifier, seq, at) VALUES (?,?,?,?)', e.namespace, e.identifier, e.seq, e.at);
+    for (const e of set.erasures) {
+      run('DELETE FROM identifier_values WHERE namespace = ? AND identifier = ?', e.namespace, e.identifier);
+      run('DELETE FROM event_secrets WHERE namespace = ? AND seq = ?', e.namespace, e.identifier);
+    }
+    const heads = new Map<string, ChainedEvent>();
+    for (const e of set.events) heads.set(e.namespace, e);
+    for (const e of heads.values()) {
+      run(
+        `INSERT INTO namespace_heads (namespace, seq, hash, at) VALUES (?,?,?,?)
+         ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
+        e.namespace, e.seq, e.hash, e.at,
+      );
+    }
+  }
+}
+
+const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+function toNamespace(row: Row): NamespaceRow {
+  return {
+    name: String(row['name']),
+    owner: String(row['owner']),
+    stewards: JSON.parse(String(row['stewards'])) as string[],
+    description: str(row['description']),
+    createdSeq: Number(row['created_seq']),
+    createdAt: String(row['created_at']),
+  };
+}
+
+function toScheme(row: Row): SchemeRow {
+  return {
+    namespace: String(row['namespace']),
+    name: String(row['name']),
+    format: parseSchemeFormat(JSON.parse(String(row['format']))),
+    createdSeq: Number(row['created_seq']),
+    createdAt: String(row['created_at']),
+  };
+}
+
+function toSchemeState(row: Row): SchemeStateRow {
+  return {
+    namespace: String(row['namespace']),
+    scheme: String(row['scheme']),
+    seq: Number(row['seq']),
+    at: String(row['at']),
+    state: String(row['state']) as LifecycleState,
+    sunset: str(row['sunset']),
+    replacement: str(row['replacement']),
+  };
+}
+
+function toEntity(row: Row): EntityRow {
+  return { id: String(row['id']), namespace: String(row['namespace']), createdSeq: Number(row['created_seq']), createdAt: String(row['created_at']) };
+}
+
+function toIdentifier(row: Row): StoredIdentifier {
+  const derived = row['derived_from'];
+  return {
+    namespace: String(row['namespace']),
+    seq: Number(row['seq']),
+    scheme: String(row['scheme']),
+    entity: String(row['entity']),
+    commitment: String(row['commitment']),
+    derivedFrom: derived === null || derived === undefined ? null : Number(derived),
+    migration: str(row['migration']),
+    createdAt: String(row['created_at']),
+    value: str(row['value']),
+  };
+}
+
+function toIdentifierState(row: Row): IdentifierStateRow {
+  return {
+    namespace: String(row['namespace']),
+    identifier: Number(row['identifier']),
+    seq: Number(row['seq']),
+    at: String(row['at']),
+    state: String(row['state']) as LifecycleState,
+    sunset: str(row['sunset']),
+  };
+}
+
+function toBinding(row: Row): BindingRow {
+  return {
+    namespace: String(row['namespace']),
+    entity: String(row['entity']),
+    version: Number(row['version']),
+    seq: Number(row['seq']),
+    at: String(row['at']),
+    store: String(row['store']),
+    collection: String(row['collection']),
+    key: String(row['key']),
+    migration: str(row['migration']),
+  };
+}
+
+function toEvent(row: Row): ChainedEvent {
+  return {
+    namespace: String(row['namespace']),
+    seq: Number(row['seq']),
+    prevHash: String(row['prev_hash']),
+    hash: String(row['hash']),
+    type: String(row['type']),
+    at: String(row['at']),
+    actor: String(row['actor']),
+    correlationId: String(row['correlation_id']),
+    reason: str(row['reason']),
+    body: JSON.parse(String(row['body'])),
+  } as ChainedEvent;
+}

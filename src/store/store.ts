@@ -1,0 +1,100 @@
+import type { ChainedEvent, EventSecret } from '../model/events.js';
+import type {
+  BindingRow,
+  EntityRow,
+  IdentifierRow,
+  IdentifierStateRow,
+  NamespaceRow,
+  ProjectionRows,
+  SchemeRow,
+  SchemeStateRow,
+} from '../model/rows.js';
+
+/** The last event of a namespace's chain. */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly at: string;
+}
+
+/** An identifier with its value; `value` is null once erased. */
+export interface StoredIdentifier extends IdentifierRow {
+  readonly value: string | null;
+}
+
+export interface IdentifierKey {
+  readonly scheme: string;
+  readonly value: string;
+}
+
+/**
+ * Read access to a store. Every method sees one consistent snapshot for the
+ * duration of the `read` or `write` call that handed it out, and returns rows
+ * in a deterministic order (stated per method).
+ */
+export interface StoreReader {
+  /** The namespace, or undefined. */
+  getNamespace(name: string): Promise<NamespaceRow | undefined>;
+  /** Every namespace that has at least one event, by name, whatever its projection rows say. */
+  logNamespaces(): Promise<string[]>;
+  /** All namespaces, by name. */
+  listNamespaces(): Promise<NamespaceRow[]>;
+  /** The schemes of a namespace, by creation seq. */
+  listSchemes(namespace: string): Promise<SchemeRow[]>;
+  /** Every lifecycle change of the namespace's schemes, by seq. */
+  schemeStates(namespace: string): Promise<SchemeStateRow[]>;
+  /** The head of the namespace's chain, or undefined before its first event. */
+  head(namespace: string): Promise<ChainHead | undefined>;
+  /** The identifiers whose (scheme, value) is among `keys`; keys with no match are simply absent. */
+  findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Promise<StoredIdentifier[]>;
+  /** Every identifier of the given entities, by seq. */
+  identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]>;
+  /** Every lifecycle change of the given identifiers, by seq. */
+  identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]>;
+  /** Every binding version of the given entities, by entity then version. */
+  bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]>;
+  /** The entity, or undefined. */
+  getEntity(id: string): Promise<EntityRow | undefined>;
+  /** Events of a namespace with seq > afterSeq, by seq, at most `limit`. */
+  events(namespace: string, afterSeq: number, limit: number): Promise<ChainedEvent[]>;
+  /** Secrets kept beside events with fromSeq <= seq <= toSeq, by seq. */
+  secrets(namespace: string, fromSeq: number, toSeq: number): Promise<EventSecret[]>;
+  /** Every projection row of a namespace, each table in its key order; for `verify`. */
+  projection(namespace: string): Promise<ProjectionRows>;
+}
+
+/** What one write transaction appends. Rows are exactly the projection of the events. */
+export interface AppendSet {
+  readonly events: readonly ChainedEvent[];
+  readonly secrets: readonly EventSecret[];
+  readonly rows: ProjectionRows;
+  /** Identifiers whose value row and secret are removed (their erasure rows are in `rows`). */
+  readonly erasures: readonly { readonly namespace: string; readonly identifier: number }[];
+}
+
+export interface StoreTransaction extends StoreReader {
+  /**
+   * Takes the namespace's write lock until the transaction ends and returns its
+   * head: two transactions never append to one namespace's chain at once, so
+   * the chain never forks. Writers to different namespaces need not wait for
+   * each other where the engine allows it.
+   */
+  lockNamespace(namespace: string): Promise<ChainHead | undefined>;
+  /** Appends events, secrets and rows and moves the heads; visible to others only on commit. */
+  append(set: AppendSet): Promise<void>;
+}
+
+/**
+ * The store port: the only way the registry reaches storage. A backend is a
+ * folder under src/store implementing this and passing the conformance suite.
+ */
+export interface Store {
+  /** A human description without secrets, e.g. "sqlite:/path/registry.db". */
+  readonly description: string;
+  /** Runs `fn` against one consistent snapshot. */
+  read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one atomic transaction: all of its appends commit, or none if it throws. */
+  write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Releases the store's resources; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
