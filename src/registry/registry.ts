@@ -248,18 +248,18 @@ export class Registry {
 
   // ── reads ───────────────────────────────────────────────────────────────
 
-  resolve(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<Resolution> {
+  async resolve(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<Resolution> {
     const asOf = readInstant(options);
     return this.#store.read((reader) => new Resolver(reader, asOf).resolve(namespace, ref));
   }
 
-  translate(namespace: string, ref: IdentifierRef, toScheme: string, options: ReadOptions = {}): Promise<Translation> {
+  async translate(namespace: string, ref: IdentifierRef, toScheme: string, options: ReadOptions = {}): Promise<Translation> {
     const asOf = readInstant(options);
     return this.#store.read((reader) => new Resolver(reader, asOf).translate(namespace, ref, toScheme));
   }
 
   /** Resolves many identifiers from one snapshot; each item succeeds or fails on its own. */
-  resolveMany(namespace: string, refs: readonly IdentifierRef[], options: ReadOptions = {}): Promise<ItemResult<Resolution>[]> {
+  async resolveMany(namespace: string, refs: readonly IdentifierRef[], options: ReadOptions = {}): Promise<ItemResult<Resolution>[]> {
     const asOf = readInstant(options);
     return this.#store.read(async (reader) => {
       const resolver = new Resolver(reader, asOf);
@@ -267,7 +267,7 @@ export class Registry {
     });
   }
 
-  translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
+  async translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
     const asOf = readInstant(options);
     return this.#store.read(async (reader) => {
       const resolver = new Resolver(reader, asOf);

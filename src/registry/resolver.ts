@@ -33,7 +33,7 @@ export class Resolver {
 
   async resolve(namespace: string, ref: IdentifierRef): Promise<Resolution> {
     const schemes = await this.schemes(namespace);
-    const { matches } = locateCandidates(schemes, ref, true);
+    const { matches } = locateCandidates(namespace, schemes, ref, true);
     const found = await this.#reader.findIdentifiers(
       namespace,
       matches.map((m) => ({ scheme: m.scheme.name, value: m.value })),
@@ -104,12 +104,14 @@ export class Resolver {
       const scheme = schemes.get(identifier.scheme);
       const mine = own.get(identifier.seq) ?? { state: 'active' as const, sunset: null };
       const schemeState = scheme?.state ?? 'active';
+      const effective = laterState(mine.state, schemeState);
       const parent = identifier.derivedFrom === null ? undefined : bySeq.get(identifier.derivedFrom);
       return {
         scheme: identifier.scheme,
         value: identifier.value,
-        state: laterState(mine.state, schemeState),
-        sunset: mine.state === 'deprecated' ? mine.sunset : schemeState === 'deprecated' ? (scheme?.sunset ?? null) : null,
+        state: effective,
+        // The identifier's own date wins; a retired (archived) identifier has no sunset left.
+        sunset: effective !== 'deprecated' ? null : mine.state === 'deprecated' ? mine.sunset : (scheme?.sunset ?? null),
         createdAt: identifier.createdAt,
         seq: identifier.seq,
         derivedFrom: parent ? { scheme: parent.scheme, value: parent.value } : null,

@@ -59,11 +59,11 @@ export interface Candidate {
  * INVALID_IDENTIFIER error naming the rule each scheme's format broke.
  */
 export function locateCandidates(
+  namespace: string,
   schemes: ReadonlyMap<string, SchemeInfo>,
   ref: IdentifierRef,
   strict = false,
 ): { matches: Candidate[] } {
-  const namespace = schemes.values().next().value?.namespace ?? '';
   if (ref.scheme !== undefined) {
     const scheme = schemes.get(ref.scheme);
     if (!scheme) {

@@ -99,7 +99,7 @@ export class WriteSession {
     const schemes = await this.schemes(namespace);
     const wanted = new Map<string, { scheme: string; value: string }>();
     for (const ref of refs) {
-      for (const candidate of locateCandidates(schemes, ref).matches) {
+      for (const candidate of locateCandidates(namespace, schemes, ref).matches) {
         const k = key(namespace, candidate.scheme.name, candidate.value);
         if (!this.#byValue.has(k)) wanted.set(k, { scheme: candidate.scheme.name, value: candidate.value });
       }
@@ -128,7 +128,7 @@ export class WriteSession {
    */
   async locate(namespace: string, ref: IdentifierRef): Promise<IdentifierRecord> {
     const schemes = await this.schemes(namespace);
-    const { matches } = locateCandidates(schemes, ref, true);
+    const { matches } = locateCandidates(namespace, schemes, ref, true);
     const hits: IdentifierRecord[] = [];
     for (const candidate of matches) {
       const found = await this.findByValue(namespace, candidate.scheme.name, candidate.value);
@@ -203,17 +203,22 @@ export class WriteSession {
     } as Omit<ChainedEvent, 'hash'>;
     const event = { ...unhashed, hash: hashEvent(unhashed) } as ChainedEvent;
     const stored = secret ? { namespace, seq: event.seq, salt: secret.salt, value: secret.value } : undefined;
+    const bindingsBefore = this.#rows.bindings.length;
     const effect = projectEvent(event, stored, this.#rows);
     this.#events.push(event);
     if (stored) this.#secrets.push(stored);
     if (effect.erases) this.#erasures.push({ ...effect.erases });
     this.#heads.set(namespace, { seq: event.seq, hash: event.hash, at: event.at });
-    this.#observe(event, stored);
+    this.#observe(event, stored, this.#rows.bindings.slice(bindingsBefore));
     return event;
   }
 
-  /** Keeps the caches true after an event, so later requests of the batch see it. */
-  #observe(event: ChainedEvent, secret: EventSecret | undefined): void {
+  /**
+   * Keeps the caches true after an event, so later requests of the batch see it.
+   * `bindings` are the binding rows the event itself projected (the tail of the
+   * pending rows, so no scan of the chunk is needed).
+   */
+  #observe(event: ChainedEvent, secret: EventSecret | undefined, bindings: BindingRow[]): void {
     const { namespace } = event;
     switch (event.type) {
       case 'namespace.created':
@@ -239,7 +244,7 @@ export class WriteSession {
         const list = this.#byEntity.get(record.entity);
         if (list) list.push(record);
         else if (event.type === 'identifier.registered') this.#byEntity.set(record.entity, [record]);
-        if (event.type === 'identifier.registered') this.#bindings.set(record.entity, this.#rows.bindings.filter((b) => b.seq === event.seq));
+        if (event.type === 'identifier.registered') this.#bindings.set(record.entity, bindings);
         break;
       }
       case 'binding.changed':

@@ -13,8 +13,10 @@ export async function deprecateIdentifier(session: WriteSession, request: Deprec
   const { namespace } = request;
   const sunset = requireInstant('sunset', request.sunset);
   const record = await session.locate(namespace, request.identifier);
-  refuseArchived(await session.scheme(namespace, record.scheme), 'deprecate an identifier');
   const current = await session.identifierState(namespace, record.seq);
+  // A repeat is answered as one even after the scheme was archived, as register and alias do.
+  if (current.state === 'deprecated' && current.sunset === sunset) return outcome('deprecate', record, null);
+  refuseArchived(await session.scheme(namespace, record.scheme), 'deprecate an identifier');
   if (current.state === 'archived') {
     throw new StableIdError('STATE_CONFLICT', `${namespace}/${record.scheme} ${record.value} is archived and cannot be deprecated`, {
       namespace,
@@ -23,17 +25,18 @@ export async function deprecateIdentifier(session: WriteSession, request: Deprec
       state: current.state,
     });
   }
-  if (current.state === 'deprecated' && current.sunset === sunset) return outcome('deprecate', record, null);
   const event = await session.emit(namespace, { type: 'identifier.deprecated', body: { identifier: record.seq, sunset } });
   return outcome('deprecate', record, event);
 }
 
-/** Archives one identifier: it keeps resolving, nothing new is written about it. */
+/** Archives one identifier: it keeps resolving, nothing new is written about it. Repeating it is a no-op. */
 export async function archiveIdentifier(session: WriteSession, request: ArchiveRequest): Promise<WriteOutcome> {
   const { namespace } = request;
   const record = await session.locate(namespace, request.identifier);
   const current = await session.identifierState(namespace, record.seq);
-  if (current.state === 'archived') return outcome('archive', record, null);
+  // An archived scheme is terminal, so its identifiers are already archived for good.
+  const scheme = await session.scheme(namespace, record.scheme);
+  if (current.state === 'archived' || scheme.state === 'archived') return outcome('archive', record, null);
   const event = await session.emit(namespace, { type: 'identifier.archived', body: { identifier: record.seq } });
   return outcome('archive', record, event);
 }
