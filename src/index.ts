@@ -3,3 +3,4 @@ export * from './registry/index.js';
 export type { Store, StoreReader, StoreTransaction } from './store/store.js';
 export { SqliteStore } from './store/sqlite/index.js';
 export { openRegistry, openStore, defaultDatabase } from './open.js';
+export * from './import/index.js';

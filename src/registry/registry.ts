@@ -287,7 +287,14 @@ export class Registry {
 
   /** Recomputes chains and projections; see {@link verifyStore}. */
   verify(namespaces?: readonly string[]): Promise<VerifyReport> {
-    return this.#store.read((reader) => verifyStore(reader, namespaces));
+    return this.#store.read(async (reader) => {
+      for (const namespace of namespaces ?? []) {
+        if (!(await reader.getNamespace(namespace)) && !(await reader.head(namespace))) {
+          throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" does not exist`, { namespace });
+        }
+      }
+      return verifyStore(reader, namespaces);
+    });
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,32 @@ import { SQLITE_MIGRATIONS } from './schema.js';
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
 
+/** Rows per multi-row INSERT of `append`; 64 rows of the widest table stay far below SQLite's bound-parameter limit. */
+const ROWS_PER_INSERT = 64;
+const EVENT_COLUMNS = ['namespace', 'seq', 'prev_hash', 'hash', 'type', 'at', 'actor', 'correlation_id', 'reason', 'body'] as const;
+const IDENTIFIER_COLUMNS = ['namespace', 'seq', 'scheme', 'entity', 'commitment', 'derived_from', 'migration', 'created_at'] as const;
+const BINDING_COLUMNS = ['namespace', 'entity', 'version', 'seq', 'at', 'store', 'collection', 'key', 'migration'] as const;
+
+/**
+ * Keys per IN list of a batched lookup. A shorter batch is padded by repeating
+ * its last key (which changes no answer), so that two statements per query,
+ * one key and LOOKUP_BATCH keys, serve every size.
+ */
+const LOOKUP_BATCH = 64;
+
+function lookupBatches<T>(keys: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  for (let start = 0; start < keys.length; start += LOOKUP_BATCH) {
+    const batch = keys.slice(start, start + LOOKUP_BATCH);
+    const last = batch[batch.length - 1] as T;
+    if (batch.length > 1) while (batch.length < LOOKUP_BATCH) batch.push(last);
+    batches.push(batch);
+  }
+  return batches;
+}
+
+const inList = (count: number): string => Array<string>(count).fill('?').join(',');
+
 /**
  * The embedded default store: one SQLite file in WAL mode. All calls go through
  * one connection and are serialised by a mutex, so a transaction's awaits never
@@ -203,29 +229,44 @@ class SqliteTransaction implements StoreTransaction {
   }
 
   async findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Promise<StoredIdentifier[]> {
+    const valuesByScheme = new Map<string, Set<string>>();
+    for (const key of keys) {
+      const values = valuesByScheme.get(key.scheme) ?? new Set<string>();
+      values.add(key.value);
+      valuesByScheme.set(key.scheme, values);
+    }
+    const byKey = new Map<string, StoredIdentifier>();
+    for (const [scheme, values] of valuesByScheme) {
+      for (const batch of lookupBatches([...values])) {
+        const rows = this.#all(
+          `SELECT i.*, v.value FROM identifier_values v
+           JOIN identifiers i ON i.namespace = v.namespace AND i.seq = v.identifier
+           WHERE v.namespace = ? AND v.scheme = ? AND v.value IN (${inList(batch.length)})`,
+          namespace,
+          scheme,
+          ...batch,
+        );
+        for (const row of rows) byKey.set(`${scheme}\u0000${String(row['value'])}`, toIdentifier(row));
+      }
+    }
+    // In the order of the keys asked for, as one lookup per key would answer.
     const found: StoredIdentifier[] = [];
     for (const key of keys) {
-      const row = this.#get(
-        `SELECT i.*, v.value FROM identifier_values v
-         JOIN identifiers i ON i.namespace = v.namespace AND i.seq = v.identifier
-         WHERE v.namespace = ? AND v.scheme = ? AND v.value = ?`,
-        namespace,
-        key.scheme,
-        key.value,
-      );
-      if (row) found.push(toIdentifier(row));
+      const identifier = byKey.get(`${key.scheme}\u0000${key.value}`);
+      if (identifier) found.push(identifier);
     }
     return found;
   }
 
   async identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]> {
     const found: StoredIdentifier[] = [];
-    for (const entity of new Set(entities)) {
+    // "+" keeps SQLite from walking the whole namespace by primary key instead of using the entity index.
+    for (const batch of lookupBatches([...new Set(entities)])) {
       for (const row of this.#all(
         `SELECT i.*, v.value FROM identifiers i
          LEFT JOIN identifier_values v ON v.namespace = i.namespace AND v.identifier = i.seq
-         WHERE i.entity = ? AND i.namespace = ? ORDER BY i.seq`,
-        entity,
+         WHERE i.entity IN (${inList(batch.length)}) AND +i.namespace = ?`,
+        ...batch,
         namespace,
       )) {
         found.push(toIdentifier(row));
@@ -315,48 +356,34 @@ class SqliteTransaction implements StoreTransaction {
       guard(() => this.#prepare(sql).run(...params));
     };
     const { rows } = set;
-    for (const e of set.events) {
-      run(
-        'INSERT INTO events (namespace, seq, prev_hash, hash, type, at, actor, correlation_id, reason, body) VALUES (?,?,?,?,?,?,?,?,?,?)',
-        e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, canonicalJson(e.body),
-      );
-    }
-    for (const s of set.secrets) run('INSERT INTO event_secrets (namespace, seq, salt, value) VALUES (?,?,?,?)', s.namespace, s.seq, s.salt, s.value);
-    for (const n of rows.namespaces) {
-      run(
-        'INSERT INTO namespaces (name, owner, stewards, description, created_seq, created_at) VALUES (?,?,?,?,?,?)',
-        n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt,
-      );
-    }
-    for (const s of rows.schemes) {
-      run('INSERT INTO schemes (namespace, name, format, created_seq, created_at) VALUES (?,?,?,?,?)', s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt);
-    }
-    for (const s of rows.schemeStates) {
-      run(
-        'INSERT INTO scheme_states (namespace, scheme, seq, at, state, sunset, replacement) VALUES (?,?,?,?,?,?,?)',
-        s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement,
-      );
-    }
-    for (const e of rows.entities) run('INSERT INTO entities (id, namespace, created_seq, created_at) VALUES (?,?,?,?)', e.id, e.namespace, e.createdSeq, e.createdAt);
-    for (const i of rows.identifiers) {
-      run(
-        'INSERT INTO identifiers (namespace, seq, scheme, entity, commitment, derived_from, migration, created_at) VALUES (?,?,?,?,?,?,?,?)',
-        i.namespace, i.seq, i.scheme, i.entity, i.commitment, i.derivedFrom, i.migration, i.createdAt,
-      );
-    }
-    for (const v of rows.identifierValues) {
-      run('INSERT INTO identifier_values (namespace, scheme, value, identifier) VALUES (?,?,?,?)', v.namespace, v.scheme, v.value, v.identifier);
-    }
-    for (const s of rows.identifierStates) {
-      run('INSERT INTO identifier_states (namespace, identifier, seq, at, state, sunset) VALUES (?,?,?,?,?,?)', s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset);
-    }
-    for (const b of rows.bindings) {
-      run(
-        'INSERT INTO bindings (namespace, entity, version, seq, at, store, collection, key, migration) VALUES (?,?,?,?,?,?,?,?,?)',
-        b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration,
-      );
-    }
-    for (const e of rows.erasures) run('INSERT INTO erasures (namespace, identifier, seq, at) VALUES (?,?,?,?)', e.namespace, e.identifier, e.seq, e.at);
+    // Tables are filled in this order, each in its rows' order; the deletions of erasures come after.
+    this.#insertMany('events', EVENT_COLUMNS, set.events, (e) => [
+      e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, canonicalJson(e.body),
+    ]);
+    this.#insertMany('event_secrets', ['namespace', 'seq', 'salt', 'value'], set.secrets, (s) => [s.namespace, s.seq, s.salt, s.value]);
+    this.#insertMany('namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n) => [
+      n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt,
+    ]);
+    this.#insertMany('schemes', ['namespace', 'name', 'format', 'created_seq', 'created_at'], rows.schemes, (s) => [
+      s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt,
+    ]);
+    this.#insertMany('scheme_states', ['namespace', 'scheme', 'seq', 'at', 'state', 'sunset', 'replacement'], rows.schemeStates, (s) => [
+      s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement,
+    ]);
+    this.#insertMany('entities', ['id', 'namespace', 'created_seq', 'created_at'], rows.entities, (e) => [e.id, e.namespace, e.createdSeq, e.createdAt]);
+    this.#insertMany('identifiers', IDENTIFIER_COLUMNS, rows.identifiers, (i) => [
+      i.namespace, i.seq, i.scheme, i.entity, i.commitment, i.derivedFrom, i.migration, i.createdAt,
+    ]);
+    this.#insertMany('identifier_values', ['namespace', 'scheme', 'value', 'identifier'], rows.identifierValues, (v) => [
+      v.namespace, v.scheme, v.value, v.identifier,
+    ]);
+    this.#insertMany('identifier_states', ['namespace', 'identifier', 'seq', 'at', 'state', 'sunset'], rows.identifierStates, (s) => [
+      s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset,
+    ]);
+    this.#insertMany('bindings', BINDING_COLUMNS, rows.bindings, (b) => [
+      b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration,
+    ]);
+    this.#insertMany('erasures', ['namespace', 'identifier', 'seq', 'at'], rows.erasures, (e) => [e.namespace, e.identifier, e.seq, e.at]);
     for (const e of set.erasures) {
       run('DELETE FROM identifier_values WHERE namespace = ? AND identifier = ?', e.namespace, e.identifier);
       run('DELETE FROM event_secrets WHERE namespace = ? AND seq = ?', e.namespace, e.identifier);
@@ -369,6 +396,32 @@ class SqliteTransaction implements StoreTransaction {
          ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
         e.namespace, e.seq, e.hash, e.at,
       );
+    }
+  }
+
+  /**
+   * Inserts rows in order, ROWS_PER_INSERT to a statement: one driver call per
+   * row was most of an import's time. A failing statement fails the append,
+   * and the caller's transaction with it, exactly as a single-row insert would.
+   */
+  #insertMany<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T) => unknown[]): void {
+    if (rows.length === 0) return;
+    const one = `(${columns.map(() => '?').join(',')})`;
+    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    const full = rows.length >= ROWS_PER_INSERT ? this.#prepare(head + Array<string>(ROWS_PER_INSERT).fill(one).join(',')) : undefined;
+    let params: unknown[] = [];
+    let index = 0;
+    for (; full && index + ROWS_PER_INSERT <= rows.length; index += ROWS_PER_INSERT) {
+      for (let r = index; r < index + ROWS_PER_INSERT; r++) params.push(...values(rows[r] as T));
+      const batch = params;
+      guard(() => full.run(batch));
+      params = [];
+    }
+    // The remainder row by row, so that only two statements per table are ever cached.
+    const single = this.#prepare(head + one);
+    for (; index < rows.length; index++) {
+      const row = values(rows[index] as T);
+      guard(() => single.run(row));
     }
   }
 }

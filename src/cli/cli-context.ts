@@ -1,0 +1,84 @@
+import { userInfo } from 'node:os';
+import { openRegistry } from '../open.js';
+import type { CallContext } from '../registry/registry.js';
+import { Registry } from '../registry/registry.js';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIO {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface GlobalOptions {
+  readonly db?: string;
+  readonly json?: boolean;
+  readonly actor?: string;
+  readonly reason?: string;
+  readonly correlationId?: string;
+}
+
+function defaultActor(env: CliIO['env']): string {
+  if (env['STABLEID_ACTOR']) return env['STABLEID_ACTOR'];
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/**
+ * What one CLI invocation shares between its commands: the I/O, the global
+ * options, and the registry, opened on first use and closed at the end.
+ */
+export class CliContext {
+  readonly io: CliIO;
+  #options: GlobalOptions = {};
+  #registry: Registry | undefined;
+
+  constructor(io: CliIO) {
+    this.io = io;
+  }
+
+  setOptions(options: GlobalOptions): void {
+    this.#options = options;
+  }
+
+  get options(): GlobalOptions {
+    return this.#options;
+  }
+
+  get json(): boolean {
+    return this.#options.json === true;
+  }
+
+  registry(): Registry {
+    this.#registry ??= openRegistry(this.#options.db ?? this.io.env['STABLEID_DB'] ?? null, { actor: defaultActor(this.io.env) });
+    return this.#registry;
+  }
+
+  /** Who, why and under which correlation id this invocation writes. */
+  call(): CallContext {
+    return {
+      ...(this.#options.actor ? { actor: this.#options.actor } : {}),
+      ...(this.#options.reason ? { reason: this.#options.reason } : {}),
+      ...(this.#options.correlationId ? { correlationId: this.#options.correlationId } : {}),
+    };
+  }
+
+  /** Prints a result: the JSON document with --json, the human text otherwise. */
+  print(human: string | (() => string), json: unknown): void {
+    if (this.json) this.io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    else this.io.stdout.write(`${typeof human === 'function' ? human() : human}\n`);
+  }
+
+  /** A line of narration for people: on stderr, so stdout stays clean for results. */
+  note(text: string): void {
+    if (!this.json) this.io.stderr.write(`${text}\n`);
+  }
+
+  async close(): Promise<void> {
+    await this.#registry?.close();
+    this.#registry = undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { BatchRejectedError, StableIdError, toStableIdError } from '../model/errors.js';
+import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
+import { addDefinitionCommands } from './commands/definitions.js';
+import { addDemoCommand } from './commands/demo.js';
+import { addImportCommand } from './commands/import.js';
+import { ReportedError, addReadCommands } from './commands/reads.js';
+import { addVerifyCommand } from './commands/verify.js';
+import { addWriteCommands } from './commands/writes.js';
+import { EXIT, EXIT_BY_CODE } from './exit-codes.js';
+import { renderFailures } from './render.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(cli: CliContext): Command {
+  const program = new Command('stableid')
+    .description('The canonical registry of external identifiers: register, alias, rebind, resolve, translate, verify.')
+    .version(version())
+    .option('--db <path>', 'the registry database: a SQLite file path (default: $STABLEID_DB or ./.stableid/registry.db)')
+    .option('--json', 'print results (and errors) as JSON on stdout')
+    .option('--actor <name>', 'who is writing, recorded on every event (default: $STABLEID_ACTOR or cli:<user>)')
+    .option('--reason <text>', 'why, recorded on every event this command writes')
+    .option('--correlation-id <id>', 'ties the events of this command to a change request or ticket')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => cli.io.stdout.write(text),
+      writeErr: (text) => cli.io.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 conflict,
+5 invalid input, 6 integrity (verify), 7 store unavailable.
+
+Examples:
+  $ stableid namespace create order --owner team-orders
+  $ stableid scheme add order v1 --format pattern --pattern 'ORD-\\d{6}' --max-length 10
+  $ stableid register order v1 ORD-000042 --store docs --collection orders --key 42
+  $ stableid resolve order ORD-000042`,
+    );
+  program.hook('preAction', (_program, action) => {
+    cli.setOptions(action.optsWithGlobals<GlobalOptions>());
+  });
+  addDefinitionCommands(program, cli);
+  addWriteCommands(program, cli);
+  addReadCommands(program, cli);
+  addImportCommand(program, cli);
+  addVerifyCommand(program, cli);
+  addDemoCommand(program, cli);
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const cli = new CliContext(io);
+  try {
+    await buildProgram(cli).parseAsync([...argv], { from: 'user' });
+    return EXIT.OK;
+  } catch (error) {
+    return reportError(cli, error);
+  } finally {
+    await cli.close().catch(() => undefined);
+  }
+}
+
+function reportError(cli: CliContext, thrown: unknown): number {
+  if (thrown instanceof CommanderError) {
+    const quiet = ['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync'];
+    return quiet.includes(thrown.code) ? EXIT.OK : EXIT.USAGE;
+  }
+  if (thrown instanceof ReportedError) return EXIT_BY_CODE[thrown.error.code];
+  const error = toStableIdError(thrown);
+  if (cli.json) {
+    const failures = error instanceof BatchRejectedError ? error.failures.map((f) => ({ index: f.index, line: f.line, error: f.error.toJSON() })) : undefined;
+    cli.io.stdout.write(`${JSON.stringify({ error: { ...error.toJSON(), ...(failures ? { failures } : {}) } }, null, 2)}\n`);
+  } else {
+    cli.io.stderr.write(`stableid: ${error.code}: ${error.message}\n`);
+    if (error instanceof BatchRejectedError) cli.io.stderr.write(`${renderFailures(error.failures, error.context['failed'] as number)}\n`);
+    if (error.code === 'INTERNAL') {
+      cli.io.stderr.write('this is a bug in stableid; set STABLEID_DEBUG=1 to see where it happened\n');
+      if (cli.io.env['STABLEID_DEBUG']) cli.io.stderr.write(`${(error.cause as Error | undefined)?.stack ?? ''}\n`);
+    }
+  }
+  return EXIT_BY_CODE[error.code];
+}
