@@ -63,7 +63,7 @@ export function projectEvent(event: ChainedEvent, secret: EventSecret | undefine
         migration: event.type === 'identifier.aliased' ? event.body.migration : null,
         createdAt: at,
       });
-      if (secret) into.identifierValues.push({ namespace, scheme: body.scheme, value: secret.value, identifier: seq });
+      if (secret) into.identifierValues.push({ namespace, scheme: body.scheme, value: secret.value, identifier: seq, entity: body.entity });
       break;
     }
     case 'binding.changed':

@@ -60,6 +60,7 @@ export interface IdentifierValueRow {
   readonly scheme: string;
   readonly value: string;
   readonly identifier: number;
+  readonly entity: string;
 }
 
 /** A lifecycle change of one identifier; no row means active. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { typeid } from 'typeid-js';
+import { newEntityId } from '../model/entity-id.js';
 import type { BatchFailure } from '../model/errors.js';
 import { BatchRejectedError, StableIdError } from '../model/errors.js';
 import type { ChainedEvent } from '../model/events.js';
@@ -91,7 +91,7 @@ export class Registry {
     this.#store = store;
     this.#actor = options.actor ?? 'stableid';
     this.#clock = options.clock ?? (() => new Date());
-    this.#newEntityId = options.newEntityId ?? (() => typeid('ent').toString());
+    this.#newEntityId = options.newEntityId ?? (() => newEntityId());
   }
 
   get store(): Store {

@@ -26,7 +26,7 @@ export interface Divergence {
   readonly seq: number | null;
   readonly kind: DivergenceKind;
   /** The table of the row, for projection divergences. */
-  readonly table: ProjectionTable | 'events' | 'event_secrets' | 'namespace_heads';
+  readonly table: ProjectionTable | 'events' | 'secrets' | 'namespace_heads';
   readonly message: string;
   /** The row as stored, where there is one. */
   readonly stored?: unknown;
@@ -129,7 +129,7 @@ async function verifyNamespace(reader: StoreReader, namespace: string): Promise<
           report({
             seq: event.seq,
             kind: 'value-commitment',
-            table: 'event_secrets',
+            table: 'secrets',
             message: `the value stored for event ${event.seq} is not the value its event commits to`,
             stored: secret,
           });
@@ -140,13 +140,13 @@ async function verifyNamespace(reader: StoreReader, namespace: string): Promise<
         erased.add(effect.erases.identifier);
         withoutValue.delete(effect.erases.identifier);
         if (secrets.has(effect.erases.identifier) || expected.identifierValues.some((v) => v.identifier === effect.erases?.identifier)) {
-          report({ seq: event.seq, kind: 'erased-value-kept', table: 'event_secrets', message: `identifier ${effect.erases.identifier} was erased by event ${event.seq} but its value is still stored` });
+          report({ seq: event.seq, kind: 'erased-value-kept', table: 'secrets', message: `identifier ${effect.erases.identifier} was erased by event ${event.seq} but its value is still stored` });
         }
       }
     }
   }
   for (const [seq] of withoutValue) {
-    report({ seq, kind: 'missing-value', table: 'event_secrets', message: `the value of identifier ${seq} is missing and no erasure event removed it` });
+    report({ seq, kind: 'missing-value', table: 'secrets', message: `the value of identifier ${seq} is missing and no erasure event removed it` });
   }
   const head = await reader.head(namespace);
   if (previous && (!head || head.seq !== previous.seq || head.hash !== previous.hash)) {

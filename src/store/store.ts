@@ -1,7 +1,6 @@
 import type { ChainedEvent, EventSecret } from '../model/events.js';
 import type {
   BindingRow,
-  EntityRow,
   IdentifierRow,
   IdentifierStateRow,
   NamespaceRow,
@@ -53,8 +52,6 @@ export interface StoreReader {
   identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]>;
   /** Every binding version of the given entities, by entity then version. */
   bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]>;
-  /** The entity, or undefined. */
-  getEntity(id: string): Promise<EntityRow | undefined>;
   /** Events of a namespace with seq > afterSeq, by seq, at most `limit`. */
   events(namespace: string, afterSeq: number, limit: number): Promise<ChainedEvent[]>;
   /** Secrets kept beside events with fromSeq <= seq <= toSeq, by seq. */

@@ -184,6 +184,6 @@ describe('stableid verify on a tampered file', () => {
     assert.equal(result.code, 6);
     const report = result.json<{ ok: boolean; first: { namespace: string; seq: number; table: string } }>();
     assert.equal(report.ok, false);
-    assert.deepEqual([report.first.namespace, report.first.seq, report.first.table], ['order', 3, 'identifierValues']);
+    assert.deepEqual([report.first.namespace, report.first.seq, report.first.table], ['order', 3, 'secrets']);
   });
 });

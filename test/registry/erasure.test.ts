@@ -68,13 +68,12 @@ describe('erasure', () => {
     const db = store.connection;
     const count = (sql: string, ...params: unknown[]) => (db.prepare(sql).get(...params) as { n: number }).n;
     assert.equal(count('SELECT COUNT(*) AS n FROM identifier_values WHERE value = ?', legacy(1)), 1);
-    assert.equal(count('SELECT COUNT(*) AS n FROM event_secrets WHERE value = ?', legacy(1)), 1);
+    assert.equal(count('SELECT COUNT(*) AS n FROM identifier_values WHERE value = ? AND length(salt) = 32', legacy(1)), 1);
 
     await registry.erase({ namespace: ORDER, identifier: { value: legacy(1) } });
 
     assert.equal(count('SELECT COUNT(*) AS n FROM identifier_values WHERE value = ?', legacy(1)), 0);
-    assert.equal(count('SELECT COUNT(*) AS n FROM event_secrets WHERE value = ?', legacy(1)), 0);
-    assert.equal(count('SELECT COUNT(*) AS n FROM event_secrets WHERE namespace = ? AND seq = ?', ORDER, legacySeq), 0);
+    assert.equal(count('SELECT COUNT(*) AS n FROM identifier_values WHERE namespace = ? AND identifier = ?', ORDER, legacySeq), 0);
     assert.equal(count('SELECT COUNT(*) AS n FROM erasures WHERE namespace = ? AND identifier = ?', ORDER, legacySeq), 1);
     // The identifier, its entity and the events stay.
     assert.equal(count('SELECT COUNT(*) AS n FROM identifiers WHERE namespace = ? AND seq = ?', ORDER, legacySeq), 1);

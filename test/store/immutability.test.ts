@@ -56,11 +56,12 @@ describe('append-only tables', () => {
     bindings: "UPDATE bindings SET key = 'elsewhere'",
     erasures: 'UPDATE erasures SET seq = seq + 1',
     identifier_values: "UPDATE identifier_values SET value = 'ORD-999999'",
-    event_secrets: "UPDATE event_secrets SET value = 'ORD-999999'",
+    'identifier_values (salt)': "UPDATE identifier_values SET salt = '00'",
   };
 
-  for (const [table, sql] of Object.entries(UPDATES)) {
-    it(`refuses UPDATE on ${table}`, () => {
+  for (const [name, sql] of Object.entries(UPDATES)) {
+    const table = name.split(' ')[0] as string;
+    it(`refuses UPDATE on ${name}`, () => {
       assert.ok((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n > 0, `${table} has rows to protect`);
       refused(db, sql);
     });
@@ -72,9 +73,8 @@ describe('append-only tables', () => {
     });
   }
 
-  it('refuses to delete a value or a secret that no erasure removed', () => {
+  it('refuses to delete a value (and its salt) that no erasure removed', () => {
     refused(db, 'DELETE FROM identifier_values', 'erasure');
-    refused(db, 'DELETE FROM event_secrets', 'erasure');
   });
 
   it('leaves the registry verifiable after every refusal', async () => {

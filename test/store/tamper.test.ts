@@ -90,11 +90,11 @@ describe('tamper detection', () => {
     assert.equal((await ctx.registry.verify([ORDER])).namespaces.length, 1);
   });
 
-  it('detects a changed identifier value (identifier_values)', async () => {
+  it('detects a changed identifier value (value-commitment)', async () => {
     dropTriggers(db, 'identifier_values');
     const changed = db.prepare('UPDATE identifier_values SET value = ? WHERE namespace = ? AND identifier = ?').run(legacy(666), ORDER, ctx.seqs.registered);
     assert.equal(changed.changes, 1);
-    assertDetected(await ctx.registry.verify(), { seq: ctx.seqs.registered, kind: 'changed-row', table: 'identifierValues' });
+    assertDetected(await ctx.registry.verify(), { seq: ctx.seqs.registered, kind: 'value-commitment', table: 'secrets' });
   });
 
   it('detects a changed event body (event-hash)', async () => {
@@ -119,10 +119,10 @@ describe('tamper detection', () => {
     ]);
   });
 
-  it('detects a changed stored secret value (value-commitment)', async () => {
-    dropTriggers(db, 'event_secrets');
-    db.prepare('UPDATE event_secrets SET value = ? WHERE namespace = ? AND seq = ?').run(legacy(666), ORDER, ctx.seqs.aliased);
-    assertDetected(await ctx.registry.verify(), { seq: ctx.seqs.aliased, kind: 'value-commitment', table: 'event_secrets' });
+  it('detects a changed salt (value-commitment)', async () => {
+    dropTriggers(db, 'identifier_values');
+    db.prepare('UPDATE identifier_values SET salt = ? WHERE namespace = ? AND identifier = ?').run('0'.repeat(32), ORDER, ctx.seqs.aliased);
+    assertDetected(await ctx.registry.verify(), { seq: ctx.seqs.aliased, kind: 'value-commitment', table: 'secrets' });
   });
 
   it('detects a deleted identifier row (missing-row)', async () => {
@@ -156,15 +156,22 @@ describe('tamper detection', () => {
     assertDetected(await ctx.registry.verify(), { seq: last.seq, kind: 'head', table: 'namespace_heads' });
   });
 
-  it('detects a value put back after its erasure (extra-row)', async () => {
+  it('detects a value put back after its erasure (erased-value-kept)', async () => {
     // identifier_values accepts inserts; nothing derived from the log holds an erased value.
-    db.prepare('INSERT INTO identifier_values (namespace, scheme, value, identifier) VALUES (?, ?, ?, ?)').run(ORDER, 'v1', legacy(2), ctx.seqs.erased);
-    assertDetected(await ctx.registry.verify(), { seq: ctx.seqs.erased, kind: 'extra-row', table: 'identifierValues' });
+    const entity = (db.prepare('SELECT entity FROM identifiers WHERE namespace = ? AND seq = ?').get(ORDER, ctx.seqs.erased) as { entity: string }).entity;
+    db.prepare('INSERT INTO identifier_values (namespace, scheme, value, identifier, entity, salt) VALUES (?, ?, ?, ?, ?, ?)').run(
+      ORDER, 'v1', legacy(2), ctx.seqs.erased, entity, '0'.repeat(32),
+    );
+    const report = await ctx.registry.verify();
+    assert.equal(report.ok, false);
+    const found = report.namespaces.find((n) => n.namespace === ORDER)?.divergences.map((d) => d.kind);
+    assert.ok(found?.includes('erased-value-kept'), JSON.stringify(found));
+    assert.equal(report.first?.seq, ctx.seqs.erased);
   });
 
-  it('detects a removed secret with no erasure (missing-value)', async () => {
-    dropTriggers(db, 'event_secrets');
-    db.prepare('DELETE FROM event_secrets WHERE namespace = ? AND seq = ?').run(ORDER, ctx.seqs.aliased);
+  it('detects a removed value with no erasure (missing-value)', async () => {
+    dropTriggers(db, 'identifier_values');
+    db.prepare('DELETE FROM identifier_values WHERE namespace = ? AND identifier = ?').run(ORDER, ctx.seqs.aliased);
     const report = await ctx.registry.verify();
     assert.equal(report.ok, false);
     const kinds = report.namespaces.find((n) => n.namespace === ORDER)?.divergences.map((d) => d.kind);

@@ -29,7 +29,7 @@ CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
 BEGIN SELECT RAISE(ABORT, 'stableid: ${table} is append-only'); END;`;
 }
 
-/** Values and secrets may only disappear through a recorded erasure. */
+/** Values and their salts may only disappear through a recorded erasure. */
 function deleteOnlyOnErasure(table: string, identifierColumn: string): string {
   return `
 CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
@@ -50,10 +50,6 @@ CREATE TABLE events (
   reason TEXT, body TEXT NOT NULL,
   PRIMARY KEY (namespace, seq)
 ) WITHOUT ROWID;
-CREATE TABLE event_secrets (
-  namespace TEXT NOT NULL, seq INTEGER NOT NULL, salt TEXT NOT NULL, value TEXT NOT NULL,
-  PRIMARY KEY (namespace, seq)
-) WITHOUT ROWID;
 CREATE TABLE namespace_heads (
   namespace TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -72,17 +68,19 @@ CREATE TABLE scheme_states (
   PRIMARY KEY (namespace, seq)
 ) WITHOUT ROWID;
 CREATE TABLE entities (
-  id TEXT PRIMARY KEY, namespace TEXT NOT NULL, created_seq INTEGER NOT NULL, created_at TEXT NOT NULL
+  namespace TEXT NOT NULL, id TEXT NOT NULL, created_seq INTEGER NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, id)
 ) WITHOUT ROWID;
-CREATE INDEX entities_by_namespace ON entities (namespace, created_seq);
+-- Keyed by entity so that an entity's identifiers sit together and need no second index.
 CREATE TABLE identifiers (
-  namespace TEXT NOT NULL, seq INTEGER NOT NULL, scheme TEXT NOT NULL, entity TEXT NOT NULL,
+  namespace TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, scheme TEXT NOT NULL,
   commitment TEXT NOT NULL, derived_from INTEGER, migration TEXT, created_at TEXT NOT NULL,
-  PRIMARY KEY (namespace, seq)
+  PRIMARY KEY (namespace, entity, seq)
 ) WITHOUT ROWID;
-CREATE INDEX identifiers_by_entity ON identifiers (entity);
+-- The value of an identifier with the salt of its commitment: the one row an erasure deletes.
 CREATE TABLE identifier_values (
   namespace TEXT NOT NULL, scheme TEXT NOT NULL, value TEXT NOT NULL, identifier INTEGER NOT NULL,
+  entity TEXT NOT NULL, salt TEXT NOT NULL,
   PRIMARY KEY (namespace, scheme, value)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX identifier_values_by_identifier ON identifier_values (namespace, identifier);
@@ -95,16 +93,14 @@ CREATE INDEX identifier_states_by_identifier ON identifier_states (namespace, id
 CREATE TABLE bindings (
   namespace TEXT NOT NULL, entity TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
   at TEXT NOT NULL, store TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL, migration TEXT,
-  PRIMARY KEY (entity, version)
+  PRIMARY KEY (namespace, entity, version)
 ) WITHOUT ROWID;
-CREATE INDEX bindings_by_namespace ON bindings (namespace, seq);
 CREATE TABLE erasures (
   namespace TEXT NOT NULL, identifier INTEGER NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL,
   PRIMARY KEY (namespace, identifier)
 ) WITHOUT ROWID;
 ${APPEND_ONLY_TABLES.map(refuseChanges).join('\n')}
 ${deleteOnlyOnErasure('identifier_values', 'identifier')}
-${deleteOnlyOnErasure('event_secrets', 'seq')}
 `,
   },
 ];

@@ -33,7 +33,7 @@ type Statement = Database.Statement<unknown[], Row>;
 /** Rows per multi-row INSERT of `append`; 64 rows of the widest table stay far below SQLite's bound-parameter limit. */
 const ROWS_PER_INSERT = 64;
 const EVENT_COLUMNS = ['namespace', 'seq', 'prev_hash', 'hash', 'type', 'at', 'actor', 'correlation_id', 'reason', 'body'] as const;
-const IDENTIFIER_COLUMNS = ['namespace', 'seq', 'scheme', 'entity', 'commitment', 'derived_from', 'migration', 'created_at'] as const;
+const IDENTIFIER_COLUMNS = ['namespace', 'entity', 'seq', 'scheme', 'commitment', 'derived_from', 'migration', 'created_at'] as const;
 const BINDING_COLUMNS = ['namespace', 'entity', 'version', 'seq', 'at', 'store', 'collection', 'key', 'migration'] as const;
 
 /**
@@ -83,6 +83,10 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      db.pragma('cache_size = -65536');
+      db.pragma('temp_store = MEMORY');
+      // An erased value must not linger in free pages of the file.
+      db.pragma('secure_delete = ON');
     } catch (error) {
       throw new StableIdError('STORE_UNAVAILABLE', `cannot open ${description}: ${(error as Error).message}`, { store: description }, { cause: error });
     }
@@ -120,8 +124,11 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`);
     guard(() => this.#db.exec(begin));
     try {
-      const result = await fn(new SqliteTransaction(this.#db, (sql) => this.#prepare(sql)));
+      const tx = new SqliteTransaction(this.#db, (sql) => this.#prepare(sql));
+      const result = await fn(tx);
       guard(() => this.#db.exec('COMMIT'));
+      // Nor in the write-ahead log: copy it into the file and empty it.
+      if (tx.erased) guard(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
       return result;
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
@@ -188,6 +195,8 @@ function guard<T>(fn: () => T): T {
 class SqliteTransaction implements StoreTransaction {
   readonly #db: Database.Database;
   readonly #prepare: (sql: string) => Statement;
+  /** Whether this transaction erased a value, so the log must be emptied after commit. */
+  erased = false;
 
   constructor(db: Database.Database, prepare: (sql: string) => Statement) {
     this.#db = db;
@@ -240,7 +249,7 @@ class SqliteTransaction implements StoreTransaction {
       for (const batch of lookupBatches([...values])) {
         const rows = this.#all(
           `SELECT i.*, v.value FROM identifier_values v
-           JOIN identifiers i ON i.namespace = v.namespace AND i.seq = v.identifier
+           JOIN identifiers i ON i.namespace = v.namespace AND i.entity = v.entity AND i.seq = v.identifier
            WHERE v.namespace = ? AND v.scheme = ? AND v.value IN (${inList(batch.length)})`,
           namespace,
           scheme,
@@ -260,14 +269,13 @@ class SqliteTransaction implements StoreTransaction {
 
   async identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]> {
     const found: StoredIdentifier[] = [];
-    // "+" keeps SQLite from walking the whole namespace by primary key instead of using the entity index.
     for (const batch of lookupBatches([...new Set(entities)])) {
       for (const row of this.#all(
         `SELECT i.*, v.value FROM identifiers i
          LEFT JOIN identifier_values v ON v.namespace = i.namespace AND v.identifier = i.seq
-         WHERE i.entity IN (${inList(batch.length)}) AND +i.namespace = ?`,
-        ...batch,
+         WHERE i.namespace = ? AND i.entity IN (${inList(batch.length)})`,
         namespace,
+        ...batch,
       )) {
         found.push(toIdentifier(row));
       }
@@ -292,16 +300,11 @@ class SqliteTransaction implements StoreTransaction {
   async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
     const found: BindingRow[] = [];
     for (const entity of new Set(entities)) {
-      for (const row of this.#all('SELECT * FROM bindings WHERE entity = ? AND namespace = ? ORDER BY version', entity, namespace)) {
+      for (const row of this.#all('SELECT * FROM bindings WHERE namespace = ? AND entity = ? ORDER BY version', namespace, entity)) {
         found.push(toBinding(row));
       }
     }
     return found;
-  }
-
-  async getEntity(id: string): Promise<EntityRow | undefined> {
-    const row = this.#get('SELECT * FROM entities WHERE id = ?', id);
-    return row && toEntity(row);
   }
 
   async events(namespace: string, afterSeq: number, limit: number): Promise<ChainedEvent[]> {
@@ -312,11 +315,16 @@ class SqliteTransaction implements StoreTransaction {
 
   async secrets(namespace: string, fromSeq: number, toSeq: number): Promise<EventSecret[]> {
     return this.#all(
-      'SELECT * FROM event_secrets WHERE namespace = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      'SELECT namespace, identifier, salt, value FROM identifier_values WHERE namespace = ? AND identifier BETWEEN ? AND ? ORDER BY identifier',
       namespace,
       fromSeq,
       toSeq,
-    ).map((row) => ({ namespace: String(row['namespace']), seq: Number(row['seq']), salt: String(row['salt']), value: String(row['value']) }));
+    ).map((row) => ({
+      namespace: String(row['namespace']),
+      seq: Number(row['identifier']),
+      salt: String(row['salt']),
+      value: String(row['value']),
+    }));
   }
 
   async projection(namespace: string): Promise<ProjectionRows> {
@@ -334,6 +342,7 @@ class SqliteTransaction implements StoreTransaction {
         scheme: String(row['scheme']),
         value: String(row['value']),
         identifier: Number(row['identifier']),
+        entity: String(row['entity']),
       })),
       identifierStates: this.#all('SELECT * FROM identifier_states WHERE namespace = ? ORDER BY seq', namespace).map(toIdentifierState),
       bindings: this.#all('SELECT * FROM bindings WHERE namespace = ? ORDER BY seq', namespace).map(toBinding),
@@ -357,36 +366,49 @@ class SqliteTransaction implements StoreTransaction {
     };
     const { rows } = set;
     // Tables are filled in this order, each in its rows' order; the deletions of erasures come after.
-    this.#insertMany('events', EVENT_COLUMNS, set.events, (e) => [
-      e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, canonicalJson(e.body),
-    ]);
-    this.#insertMany('event_secrets', ['namespace', 'seq', 'salt', 'value'], set.secrets, (s) => [s.namespace, s.seq, s.salt, s.value]);
-    this.#insertMany('namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n) => [
-      n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt,
-    ]);
-    this.#insertMany('schemes', ['namespace', 'name', 'format', 'created_seq', 'created_at'], rows.schemes, (s) => [
-      s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt,
-    ]);
-    this.#insertMany('scheme_states', ['namespace', 'scheme', 'seq', 'at', 'state', 'sunset', 'replacement'], rows.schemeStates, (s) => [
-      s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement,
-    ]);
-    this.#insertMany('entities', ['id', 'namespace', 'created_seq', 'created_at'], rows.entities, (e) => [e.id, e.namespace, e.createdSeq, e.createdAt]);
-    this.#insertMany('identifiers', IDENTIFIER_COLUMNS, rows.identifiers, (i) => [
-      i.namespace, i.seq, i.scheme, i.entity, i.commitment, i.derivedFrom, i.migration, i.createdAt,
-    ]);
-    this.#insertMany('identifier_values', ['namespace', 'scheme', 'value', 'identifier'], rows.identifierValues, (v) => [
-      v.namespace, v.scheme, v.value, v.identifier,
-    ]);
-    this.#insertMany('identifier_states', ['namespace', 'identifier', 'seq', 'at', 'state', 'sunset'], rows.identifierStates, (s) => [
-      s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset,
-    ]);
-    this.#insertMany('bindings', BINDING_COLUMNS, rows.bindings, (b) => [
-      b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration,
-    ]);
-    this.#insertMany('erasures', ['namespace', 'identifier', 'seq', 'at'], rows.erasures, (e) => [e.namespace, e.identifier, e.seq, e.at]);
+    // The stored body is plain JSON; verify and proofs re-encode it canonically before hashing.
+    this.#insertMany('events', EVENT_COLUMNS, set.events, (e, _, p) => {
+      p.push(e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
+    });
+    this.#insertMany('namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n, _, p) => {
+      p.push(n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt);
+    });
+    this.#insertMany('schemes', ['namespace', 'name', 'format', 'created_seq', 'created_at'], rows.schemes, (s, _, p) => {
+      p.push(s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt);
+    });
+    this.#insertMany('scheme_states', ['namespace', 'scheme', 'seq', 'at', 'state', 'sunset', 'replacement'], rows.schemeStates, (s, _, p) => {
+      p.push(s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement);
+    });
+    this.#insertMany('entities', ['namespace', 'id', 'created_seq', 'created_at'], rows.entities, (e, _, p) => {
+      p.push(e.namespace, e.id, e.createdSeq, e.createdAt);
+    });
+    this.#insertMany('identifiers', IDENTIFIER_COLUMNS, rows.identifiers, (i, _, p) => {
+      p.push(i.namespace, i.entity, i.seq, i.scheme, i.commitment, i.derivedFrom, i.migration, i.createdAt);
+    });
+    // A value row keeps the salt of its commitment beside it. Value rows and
+    // secrets both come one per identifier event, in event order.
+    if (set.secrets.length !== rows.identifierValues.length) {
+      throw new StableIdError('INTERNAL', `append: ${set.secrets.length} secrets for ${rows.identifierValues.length} identifier values`);
+    }
+    this.#insertMany('identifier_values', ['namespace', 'scheme', 'value', 'identifier', 'entity', 'salt'], rows.identifierValues, (v, index, p) => {
+      const secret = set.secrets[index];
+      if (!secret || secret.seq !== v.identifier || secret.namespace !== v.namespace) {
+        throw new StableIdError('INTERNAL', `append: no secret for identifier ${v.identifier} of "${v.namespace}"`);
+      }
+      p.push(v.namespace, v.scheme, v.value, v.identifier, v.entity, secret.salt);
+    });
+    this.#insertMany('identifier_states', ['namespace', 'identifier', 'seq', 'at', 'state', 'sunset'], rows.identifierStates, (s, _, p) => {
+      p.push(s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset);
+    });
+    this.#insertMany('bindings', BINDING_COLUMNS, rows.bindings, (b, _, p) => {
+      p.push(b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration);
+    });
+    this.#insertMany('erasures', ['namespace', 'identifier', 'seq', 'at'], rows.erasures, (e, _, p) => {
+      p.push(e.namespace, e.identifier, e.seq, e.at);
+    });
+    if (set.erasures.length > 0) this.erased = true;
     for (const e of set.erasures) {
       run('DELETE FROM identifier_values WHERE namespace = ? AND identifier = ?', e.namespace, e.identifier);
-      run('DELETE FROM event_secrets WHERE namespace = ? AND seq = ?', e.namespace, e.identifier);
     }
     const heads = new Map<string, ChainedEvent>();
     for (const e of set.events) heads.set(e.namespace, e);
@@ -404,24 +426,24 @@ class SqliteTransaction implements StoreTransaction {
    * row was most of an import's time. A failing statement fails the append,
    * and the caller's transaction with it, exactly as a single-row insert would.
    */
-  #insertMany<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T) => unknown[]): void {
+  #insertMany<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, index: number, into: unknown[]) => void): void {
     if (rows.length === 0) return;
     const one = `(${columns.map(() => '?').join(',')})`;
     const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
     const full = rows.length >= ROWS_PER_INSERT ? this.#prepare(head + Array<string>(ROWS_PER_INSERT).fill(one).join(',')) : undefined;
-    let params: unknown[] = [];
+    const params: unknown[] = [];
     let index = 0;
     for (; full && index + ROWS_PER_INSERT <= rows.length; index += ROWS_PER_INSERT) {
-      for (let r = index; r < index + ROWS_PER_INSERT; r++) params.push(...values(rows[r] as T));
-      const batch = params;
-      guard(() => full.run(batch));
-      params = [];
+      params.length = 0;
+      for (let r = index; r < index + ROWS_PER_INSERT; r++) values(rows[r] as T, r, params);
+      guard(() => full.run(params));
     }
     // The remainder row by row, so that only two statements per table are ever cached.
     const single = this.#prepare(head + one);
     for (; index < rows.length; index++) {
-      const row = values(rows[index] as T);
-      guard(() => single.run(row));
+      params.length = 0;
+      values(rows[index] as T, index, params);
+      guard(() => single.run(params));
     }
   }
 }
