@@ -25,9 +25,12 @@ const key = (...parts: readonly (string | number)[]): string => parts.join('\u00
 /**
  * One write transaction of the registry: decisions read through it, events are
  * chained and projected by it, and it flushes them to the store in chunks.
- * It caches what it has read and overlays what it has written, so that later
- * requests of the same batch see earlier ones; caches are dropped at every
- * flush because the transaction itself then holds the truth.
+ * It caches what it has read and overlays what it has written, for the whole
+ * transaction: every entity, identifier and binding a write touches stays in
+ * the caches, so later requests of the batch see earlier ones without asking
+ * the store. That is what lets a store answer reads from the state at the
+ * transaction's start while it carries out appends concurrently (see
+ * StoreTransaction); the price is memory in proportion to the batch.
  */
 export class WriteSession {
   readonly #tx: StoreTransaction;
@@ -37,10 +40,10 @@ export class WriteSession {
   readonly #heads = new Map<string, ChainHead>();
   readonly #namespaces = new Map<string, NamespaceRow | null>();
   readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
-  #byValue = new Map<string, IdentifierRecord | null>();
-  #byEntity = new Map<string, IdentifierRecord[]>();
-  #bindings = new Map<string, BindingRow[]>();
-  #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
+  readonly #byValue = new Map<string, IdentifierRecord | null>();
+  readonly #byEntity = new Map<string, IdentifierRecord[]>();
+  readonly #bindings = new Map<string, BindingRow[]>();
+  readonly #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
 
   #events: ChainedEvent[] = [];
   #secrets: EventSecret[] = [];
@@ -110,9 +113,8 @@ export class WriteSession {
     for (const record of found) this.#byValue.set(key(namespace, record.scheme, record.value ?? ''), record);
     // The identifiers of the entities found, which alias (and a repeated
     // register) ask for next: one batched call instead of one per request.
-    // Only while nothing is pending, so that the store's answer is exactly
-    // what identifiersOf would load; #observe keeps them current from here on.
-    if (this.#events.length > 0) return;
+    // Entities this session wrote to are cached already, so the store's
+    // answer is exact for the others.
     const entities = [...new Set(found.map((record) => record.entity))].filter((entity) => !this.#byEntity.has(entity));
     if (entities.length === 0) return;
     const lists = new Map(entities.map((entity): [string, IdentifierRecord[]] => [entity, []]));
@@ -214,10 +216,27 @@ export class WriteSession {
     const effect = projectEvent(event, stored, this.#rows);
     this.#events.push(event);
     if (stored) this.#secrets.push(stored);
-    if (effect.erases) this.#erasures.push({ ...effect.erases });
+    if (effect.erases) this.#erase(effect.erases.namespace, effect.erases.identifier);
     this.#heads.set(namespace, { seq: event.seq, hash: event.hash, at: event.at });
     this.#observe(event, stored, this.#rows.bindings.slice(bindingsBefore));
     return event;
+  }
+
+  /**
+   * An erasure removes the value and its salt: from what is pending when the
+   * identifier was written since the last flush, from the store otherwise.
+   */
+  #erase(namespace: string, identifier: number): void {
+    const pending = this.#rows.identifierValues.findIndex((v) => v.namespace === namespace && v.identifier === identifier);
+    if (pending >= 0) {
+      this.#rows.identifierValues.splice(pending, 1);
+      this.#secrets.splice(
+        this.#secrets.findIndex((s) => s.namespace === namespace && s.seq === identifier),
+        1,
+      );
+    } else {
+      this.#erasures.push({ namespace, identifier });
+    }
   }
 
   /**
@@ -233,10 +252,31 @@ export class WriteSession {
         this.#schemes.set(namespace, new Map());
         break;
       case 'scheme.added':
-      case 'scheme.deprecated':
-      case 'scheme.archived':
-        this.#schemes.delete(namespace);
+        this.#schemes.get(namespace)?.set(event.body.scheme, {
+          namespace,
+          name: event.body.scheme,
+          format: event.body.format,
+          state: 'active',
+          sunset: null,
+          replacement: null,
+          createdAt: event.at,
+          createdSeq: event.seq,
+        });
         break;
+      case 'scheme.deprecated':
+      case 'scheme.archived': {
+        const schemes = this.#schemes.get(namespace);
+        const scheme = schemes?.get(event.body.scheme);
+        if (schemes && scheme) {
+          schemes.set(
+            scheme.name,
+            event.type === 'scheme.deprecated'
+              ? { ...scheme, state: 'deprecated', sunset: event.body.sunset, replacement: event.body.replacement }
+              : { ...scheme, state: 'archived', sunset: null, replacement: null },
+          );
+        }
+        break;
+      }
       case 'identifier.registered':
       case 'identifier.aliased': {
         const record: IdentifierRecord = {
@@ -277,9 +317,12 @@ export class WriteSession {
     this.#secrets = [];
     this.#rows = emptyRows();
     this.#erasures = [];
-    this.#byValue = new Map();
-    this.#byEntity = new Map();
-    this.#bindings = new Map();
-    this.#states = new Map();
+  }
+
+  /** Forgets an erased value: it no longer finds its identifier, which now shows without it. */
+  noteErased(record: IdentifierRecord): void {
+    if (record.value !== null) this.#byValue.set(key(record.namespace, record.scheme, record.value), null);
+    const list = this.#byEntity.get(record.entity);
+    if (list) this.#byEntity.set(record.entity, list.map((r) => (r.seq === record.seq ? { ...r, value: null } : r)));
   }
 }

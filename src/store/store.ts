@@ -65,10 +65,21 @@ export interface AppendSet {
   readonly events: readonly ChainedEvent[];
   readonly secrets: readonly EventSecret[];
   readonly rows: ProjectionRows;
-  /** Identifiers whose value row and secret are removed (their erasure rows are in `rows`). */
+  /**
+   * Identifiers written by earlier appends whose value and secret are removed
+   * (their erasure rows are in `rows`). A store removes them before it adds
+   * this set's values, so a value erased here may be given to a new identifier
+   * in the same set.
+   */
   readonly erasures: readonly { readonly namespace: string; readonly identifier: number }[];
 }
 
+/**
+ * A write transaction. Its reads answer from the state at the transaction's
+ * start, and may or may not show its own appends: the registry keeps what it
+ * wrote in memory and never reads it back, so a store is free to carry out
+ * appends concurrently with the registry's further work.
+ */
 export interface StoreTransaction extends StoreReader {
   /**
    * Takes the namespace's write lock until the transaction ends and returns its

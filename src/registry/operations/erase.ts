@@ -15,7 +15,6 @@ export async function erase(session: WriteSession, request: EraseRequest): Promi
     type: 'identifier.erased',
     body: { identifier: record.seq, commitment: record.commitment },
   });
-  // Later requests must not find the value any more: let the store answer from now on.
-  await session.flush();
+  session.noteErased(record);
   return outcome('erase', { ...record, value: null }, event);
 }

@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import { StableIdError } from '../../model/errors.js';
 import type { ChainedEvent, EventSecret } from '../../model/events.js';
 import { parseSchemeFormat } from '../../model/formats/index.js';
-import { canonicalJson } from '../../model/hashing.js';
 import type {
   BindingRow,
   EntityRow,
@@ -26,15 +25,10 @@ import type {
   StoredIdentifier,
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
+import { appendSet } from './sqlite-append.js';
+import { type Row, type Statement, guard } from './sqlite-guard.js';
 
-type Row = Record<string, unknown>;
-type Statement = Database.Statement<unknown[], Row>;
 
-/** Rows per multi-row INSERT of `append`; 64 rows of the widest table stay far below SQLite's bound-parameter limit. */
-const ROWS_PER_INSERT = 64;
-const EVENT_COLUMNS = ['namespace', 'seq', 'prev_hash', 'hash', 'type', 'at', 'actor', 'correlation_id', 'reason', 'body'] as const;
-const IDENTIFIER_COLUMNS = ['namespace', 'entity', 'seq', 'scheme', 'commitment', 'derived_from', 'migration', 'created_at'] as const;
-const BINDING_COLUMNS = ['namespace', 'entity', 'version', 'seq', 'at', 'store', 'collection', 'key', 'migration'] as const;
 
 /**
  * Keys per IN list of a batched lookup. A shorter batch is padded by repeating
@@ -172,24 +166,6 @@ function migrate(db: Database.Database, description: string): void {
     });
     apply.immediate();
   });
-}
-
-/** Runs a driver call, turning database refusals into stable error codes. */
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof StableIdError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (message.startsWith('stableid:')) {
-      throw new StableIdError('IMMUTABLE_ROW', message.slice('stableid: '.length), {}, { cause: error });
-    }
-    const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')) {
-      throw new StableIdError('STORE_UNAVAILABLE', message, { sqlite: code }, { cause: error });
-    }
-    throw new StableIdError('INTERNAL', `sqlite: ${message}`, { sqlite: code }, { cause: error });
-  }
 }
 
 class SqliteTransaction implements StoreTransaction {
@@ -361,90 +337,8 @@ class SqliteTransaction implements StoreTransaction {
   }
 
   async append(set: AppendSet): Promise<void> {
-    const run = (sql: string, ...params: unknown[]): void => {
-      guard(() => this.#prepare(sql).run(...params));
-    };
-    const { rows } = set;
-    // Tables are filled in this order, each in its rows' order; the deletions of erasures come after.
-    // The stored body is plain JSON; verify and proofs re-encode it canonically before hashing.
-    this.#insertMany('events', EVENT_COLUMNS, set.events, (e, _, p) => {
-      p.push(e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
-    });
-    this.#insertMany('namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n, _, p) => {
-      p.push(n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt);
-    });
-    this.#insertMany('schemes', ['namespace', 'name', 'format', 'created_seq', 'created_at'], rows.schemes, (s, _, p) => {
-      p.push(s.namespace, s.name, canonicalJson(s.format), s.createdSeq, s.createdAt);
-    });
-    this.#insertMany('scheme_states', ['namespace', 'scheme', 'seq', 'at', 'state', 'sunset', 'replacement'], rows.schemeStates, (s, _, p) => {
-      p.push(s.namespace, s.scheme, s.seq, s.at, s.state, s.sunset, s.replacement);
-    });
-    this.#insertMany('entities', ['namespace', 'id', 'created_seq', 'created_at'], rows.entities, (e, _, p) => {
-      p.push(e.namespace, e.id, e.createdSeq, e.createdAt);
-    });
-    this.#insertMany('identifiers', IDENTIFIER_COLUMNS, rows.identifiers, (i, _, p) => {
-      p.push(i.namespace, i.entity, i.seq, i.scheme, i.commitment, i.derivedFrom, i.migration, i.createdAt);
-    });
-    // A value row keeps the salt of its commitment beside it. Value rows and
-    // secrets both come one per identifier event, in event order.
-    if (set.secrets.length !== rows.identifierValues.length) {
-      throw new StableIdError('INTERNAL', `append: ${set.secrets.length} secrets for ${rows.identifierValues.length} identifier values`);
-    }
-    this.#insertMany('identifier_values', ['namespace', 'scheme', 'value', 'identifier', 'entity', 'salt'], rows.identifierValues, (v, index, p) => {
-      const secret = set.secrets[index];
-      if (!secret || secret.seq !== v.identifier || secret.namespace !== v.namespace) {
-        throw new StableIdError('INTERNAL', `append: no secret for identifier ${v.identifier} of "${v.namespace}"`);
-      }
-      p.push(v.namespace, v.scheme, v.value, v.identifier, v.entity, secret.salt);
-    });
-    this.#insertMany('identifier_states', ['namespace', 'identifier', 'seq', 'at', 'state', 'sunset'], rows.identifierStates, (s, _, p) => {
-      p.push(s.namespace, s.identifier, s.seq, s.at, s.state, s.sunset);
-    });
-    this.#insertMany('bindings', BINDING_COLUMNS, rows.bindings, (b, _, p) => {
-      p.push(b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration);
-    });
-    this.#insertMany('erasures', ['namespace', 'identifier', 'seq', 'at'], rows.erasures, (e, _, p) => {
-      p.push(e.namespace, e.identifier, e.seq, e.at);
-    });
+    appendSet(this.#prepare, set);
     if (set.erasures.length > 0) this.erased = true;
-    for (const e of set.erasures) {
-      run('DELETE FROM identifier_values WHERE namespace = ? AND identifier = ?', e.namespace, e.identifier);
-    }
-    const heads = new Map<string, ChainedEvent>();
-    for (const e of set.events) heads.set(e.namespace, e);
-    for (const e of heads.values()) {
-      run(
-        `INSERT INTO namespace_heads (namespace, seq, hash, at) VALUES (?,?,?,?)
-         ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
-        e.namespace, e.seq, e.hash, e.at,
-      );
-    }
-  }
-
-  /**
-   * Inserts rows in order, ROWS_PER_INSERT to a statement: one driver call per
-   * row was most of an import's time. A failing statement fails the append,
-   * and the caller's transaction with it, exactly as a single-row insert would.
-   */
-  #insertMany<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, index: number, into: unknown[]) => void): void {
-    if (rows.length === 0) return;
-    const one = `(${columns.map(() => '?').join(',')})`;
-    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-    const full = rows.length >= ROWS_PER_INSERT ? this.#prepare(head + Array<string>(ROWS_PER_INSERT).fill(one).join(',')) : undefined;
-    const params: unknown[] = [];
-    let index = 0;
-    for (; full && index + ROWS_PER_INSERT <= rows.length; index += ROWS_PER_INSERT) {
-      params.length = 0;
-      for (let r = index; r < index + ROWS_PER_INSERT; r++) values(rows[r] as T, r, params);
-      guard(() => full.run(params));
-    }
-    // The remainder row by row, so that only two statements per table are ever cached.
-    const single = this.#prepare(head + one);
-    for (; index < rows.length; index++) {
-      params.length = 0;
-      values(rows[index] as T, index, params);
-      guard(() => single.run(params));
-    }
   }
 }
 
