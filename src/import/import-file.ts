@@ -49,6 +49,7 @@ export async function importFile(registry: Registry, options: ImportFileOptions)
   return registry.writeMany(items, {
     keepOutcomes: false,
     chunkSize: CHUNK_SIZE,
+    bulk: true,
     ...(options.continueOnError !== undefined ? { continueOnError: options.continueOnError } : {}),
     ...(options.actor !== undefined ? { actor: options.actor } : {}),
     ...(options.reason !== undefined ? { reason: options.reason } : {}),

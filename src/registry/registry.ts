@@ -48,6 +48,12 @@ export interface BatchOptions extends CallContext {
   readonly onProgress?: (progress: BatchProgress) => void;
   /** Items decided and flushed together; larger is faster, smaller reports progress more often. */
   readonly chunkSize?: number;
+  /**
+   * A long batch, such as an import: the store may write on a second core
+   * while the registry decides the next chunk. Memory grows with the batch,
+   * since everything it writes is kept until it commits.
+   */
+  readonly bulk?: boolean;
 }
 
 export interface BatchProgress {
@@ -225,7 +231,7 @@ export class Registry {
       if (chunk.length > 0) await runChunk(chunk);
       if (failed > 0 && !options.continueOnError) throw new BatchRejectedError(failures, total);
       return { total, written, unchanged, failed, failures, outcomes, correlationId: context.correlationId };
-    });
+    }, { bulk: options.bulk === true });
   }
 
   async #apply(session: WriteSession, untrusted: WriteRequest): Promise<WriteOutcome> {

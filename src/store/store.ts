@@ -92,6 +92,10 @@ export interface StoreTransaction extends StoreReader {
   append(set: AppendSet): Promise<void>;
 }
 
+export interface WriteOptions {
+  readonly bulk?: boolean;
+}
+
 /**
  * The store port: the only way the registry reaches storage. A backend is a
  * folder under src/store implementing this and passing the conformance suite.
@@ -101,8 +105,12 @@ export interface Store {
   readonly description: string;
   /** Runs `fn` against one consistent snapshot. */
   read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
-  /** Runs `fn` in one atomic transaction: all of its appends commit, or none if it throws. */
-  write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one atomic transaction: all of its appends commit, or none if
+   * it throws. With `bulk`, the transaction is expected to be long (an import),
+   * and the store may carry out appends concurrently with `fn`.
+   */
+  write<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Releases the store's resources; the store is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -77,7 +77,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       for (let n = 1; n <= count; n += 1) {
         aliases.push({ request: { op: 'alias', namespace: 'order', from: { scheme: 'v1', value: legacy(n) }, scheme: 'v2', value: typeid('ord').toString(), migration: 'demo-2026-typeid' } });
       }
-      const aliased = await registry.writeMany(aliases, { ...call, keepOutcomes: false });
+      const aliased = await registry.writeMany(aliases, { ...call, keepOutcomes: false, bulk: true });
       say(`   ${aliased.written} aliases written in one all-or-nothing batch (${rate(aliased.total)})`);
 
       step('5. Resolve: any identifier gives the entity, all its identifiers, lineage and binding');

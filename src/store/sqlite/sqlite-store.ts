@@ -23,8 +23,11 @@ import type {
   StoreReader,
   StoreTransaction,
   StoredIdentifier,
+  WriteOptions,
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
+import { AppendPipeline } from './append-pipeline.js';
+import { openConnection } from './connection.js';
 import { appendSet } from './sqlite-append.js';
 import { type Row, type Statement, guard } from './sqlite-guard.js';
 
@@ -58,12 +61,15 @@ const inList = (count: number): string => Array<string>(count).fill('?').join(',
 export class SqliteStore implements Store {
   readonly description: string;
   readonly #db: Database.Database;
+  readonly #path: string;
+  #pipeline: AppendPipeline | undefined;
   readonly #mutex = new Mutex();
   readonly #statements = new Map<string, Statement>();
   #closed = false;
 
-  private constructor(db: Database.Database, description: string) {
+  private constructor(db: Database.Database, path: string, description: string) {
     this.#db = db;
+    this.#path = path;
     this.description = description;
   }
 
@@ -73,14 +79,7 @@ export class SqliteStore implements Store {
     let db: Database.Database;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
-      db.pragma('cache_size = -65536');
-      db.pragma('temp_store = MEMORY');
-      // An erased value must not linger in free pages of the file.
-      db.pragma('secure_delete = ON');
+      db = openConnection(path);
     } catch (error) {
       throw new StableIdError('STORE_UNAVAILABLE', `cannot open ${description}: ${(error as Error).message}`, { store: description }, { cause: error });
     }
@@ -90,14 +89,16 @@ export class SqliteStore implements Store {
       db.close();
       throw error;
     }
-    return new SqliteStore(db, description);
+    return new SqliteStore(db, path, description);
   }
 
   async read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
     return this.#mutex.run(() => this.#inTransaction('BEGIN', fn));
   }
 
-  async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  async write<T>(fn: (tx: StoreTransaction) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    // An in-memory database is private to its connection, so it has no second one to write with.
+    if (options.bulk && this.#path !== ':memory:') return this.#mutex.run(() => this.#pipelined(fn));
     return this.#mutex.run(() => this.#inTransaction('BEGIN IMMEDIATE', fn));
   }
 
@@ -105,6 +106,7 @@ export class SqliteStore implements Store {
     await this.#mutex.run(async () => {
       if (this.#closed) return;
       this.#closed = true;
+      await this.#pipeline?.close();
       this.#db.close();
     });
   }
@@ -118,7 +120,7 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`);
     guard(() => this.#db.exec(begin));
     try {
-      const tx = new SqliteTransaction(this.#db, (sql) => this.#prepare(sql));
+      const tx = new SqliteTransaction((sql) => this.#prepare(sql));
       const result = await fn(tx);
       guard(() => this.#db.exec('COMMIT'));
       // Nor in the write-ahead log: copy it into the file and empty it.
@@ -126,6 +128,32 @@ export class SqliteStore implements Store {
       return result;
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * A bulk write on two cores: the append worker's connection holds the write
+   * lock and carries out the appends, while this connection answers the
+   * transaction's reads from a snapshot taken after that lock — the state at
+   * the transaction's start, as the port allows.
+   */
+  async #pipelined<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`);
+    this.#pipeline ??= new AppendPipeline(this.#path);
+    const pipeline = this.#pipeline;
+    await pipeline.begin();
+    try {
+      guard(() => this.#db.exec('BEGIN'));
+      const tx = new SqliteTransaction((sql) => this.#prepare(sql), (set) => pipeline.append(set));
+      const result = await fn(tx);
+      // The snapshot ends before the commit, so that the commit's checkpoint is not held back by it.
+      guard(() => this.#db.exec('COMMIT'));
+      await pipeline.commit();
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      await pipeline.rollback().catch(() => undefined);
       throw error;
     }
   }
@@ -169,14 +197,14 @@ function migrate(db: Database.Database, description: string): void {
 }
 
 class SqliteTransaction implements StoreTransaction {
-  readonly #db: Database.Database;
   readonly #prepare: (sql: string) => Statement;
+  readonly #append: (set: AppendSet) => void;
   /** Whether this transaction erased a value, so the log must be emptied after commit. */
   erased = false;
 
-  constructor(db: Database.Database, prepare: (sql: string) => Statement) {
-    this.#db = db;
+  constructor(prepare: (sql: string) => Statement, append?: (set: AppendSet) => void) {
     this.#prepare = prepare;
+    this.#append = append ?? ((set) => appendSet(prepare, set));
   }
 
   #all(sql: string, ...params: unknown[]): Row[] {
@@ -337,7 +365,7 @@ class SqliteTransaction implements StoreTransaction {
   }
 
   async append(set: AppendSet): Promise<void> {
-    appendSet(this.#prepare, set);
+    this.#append(set);
     if (set.erasures.length > 0) this.erased = true;
   }
 }
