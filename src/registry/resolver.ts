@@ -33,7 +33,8 @@ export class Resolver {
 
   async resolve(namespace: string, ref: IdentifierRef): Promise<Resolution> {
     const schemes = await this.schemes(namespace);
-    const { matches } = locateCandidates(namespace, schemes, ref, true);
+    // As of an earlier instant, a value no scheme of that time accepts simply did not exist yet.
+    const { matches } = locateCandidates(namespace, schemes, ref, this.#asOf === null);
     const found = await this.#reader.findIdentifiers(
       namespace,
       matches.map((m) => ({ scheme: m.scheme.name, value: m.value })),

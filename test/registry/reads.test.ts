@@ -179,6 +179,8 @@ describe('as of', () => {
     // An identifier asked for before it existed is not found.
     await rejectsWith(registry.resolve(ORDER, { value: typeId(1) }, { asOf: shift(aliasedAt, -HALF) }), 'IDENTIFIER_NOT_FOUND');
     await rejectsWith(registry.resolve(ORDER, { value: legacy(1) }, { asOf: shift(registeredAt, -HALF) }), 'IDENTIFIER_NOT_FOUND');
+    // Before the namespace had any scheme, nothing existed: not found, not invalid.
+    await rejectsWith(registry.resolve(ORDER, { value: legacy(1) }, { asOf: '2000-01-01' }), 'IDENTIFIER_NOT_FOUND');
     // A date without a time is midnight UTC (here: the day after the clock's start).
     const day = shift(registeredAt, 24 * 3600_000).slice(0, 10);
     assert.equal((await registry.resolve(ORDER, { value: legacy(1) }, { asOf: day })).asOf, `${day}T00:00:00.000Z`);
