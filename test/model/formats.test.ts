@@ -10,19 +10,7 @@ import {
   parseSchemeFormat,
   requireIdentifier,
 } from '../../src/model/formats/index.js';
-
-function accepts(format: SchemeFormat, raw: string, canonical: string = raw): void {
-  assert.deepEqual(normalizeIdentifier(format, raw), { ok: true, value: canonical }, `${JSON.stringify(raw)} should be accepted`);
-}
-
-function rejects(format: SchemeFormat, raw: string, rule: string): void {
-  const result = normalizeIdentifier(format, raw);
-  assert.equal(result.ok, false, `${JSON.stringify(raw)} should be rejected with ${rule}`);
-  if (!result.ok) {
-    assert.equal(result.rule, rule, `${JSON.stringify(raw)}: ${result.message}`);
-    assert.ok(result.message.length > 0);
-  }
-}
+import { accepts, rejects } from './format-assertions.js';
 
 function schemeError(input: unknown, field: string, rule: string): void {
   assert.throws(
