@@ -20,7 +20,8 @@ export interface IdentifierRecord {
   readonly value: string | null;
 }
 
-const key = (...parts: readonly (string | number)[]): string => parts.join('\u0000');
+const key = (namespace: string, part: string | number, value?: string): string =>
+  value === undefined ? `${namespace}\u0000${part}` : `${namespace}\u0000${part}\u0000${value}`;
 
 /**
  * One write transaction of the registry: decisions read through it, events are
@@ -304,7 +305,7 @@ export class WriteSession {
         this.#states.set(key(namespace, event.body.identifier), { state: 'archived', sunset: null });
         break;
       case 'identifier.erased':
-        // The erase operation flushes at once; the store then answers without the value.
+        // The event names neither value nor entity: the erase operation updates the caches (noteErased).
         break;
     }
   }
