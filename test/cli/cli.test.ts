@@ -88,6 +88,24 @@ describe('stableid CLI', () => {
     assert.match(help.stdout, /--as-of/);
   });
 
+  it('gives every command --help with examples', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const { CliContext } = await import('../../src/cli/cli-context.js');
+    const leaves: string[][] = [];
+    const walk = (command: { name(): string; commands: readonly unknown[] }, path: string[]): void => {
+      const children = command.commands as { name(): string; commands: readonly unknown[] }[];
+      if (children.length === 0) leaves.push(path);
+      for (const child of children) walk(child, [...path, child.name()]);
+    };
+    walk(buildProgram(new CliContext({ stdout: { write: () => true }, stderr: process.stderr, env: {} })), []);
+    assert.ok(leaves.length >= 18, `found ${leaves.length} commands`);
+    for (const path of leaves) {
+      const help = await run(...path, '--help');
+      assert.equal(help.code, 0, path.join(' '));
+      assert.match(help.stdout, /Examples:\n\s+\$ stableid /, `${path.join(' ')} --help shows examples`);
+    }
+  });
+
   it('resolves a batch, printing every answer and exiting with the first failure', async () => {
     const result = await run('--json', 'resolve', 'order', 'ORD-000042', 'ORD-000043');
     assert.equal(result.code, 3);

@@ -23,6 +23,7 @@ export function addDefinitionCommands(program: Command, cli: CliContext): void {
   namespace
     .command('list')
     .description('list namespaces')
+    .addHelpText('after', '\nExamples:\n  $ stableid namespace list\n  $ stableid namespace list --json')
     .action(async () => {
       const list = await cli.registry().listNamespaces();
       cli.print(() => (list.length ? list.map((n) => `${n.name.padEnd(20)} owner ${n.owner}`).join('\n') : 'no namespaces yet'), list);
@@ -31,6 +32,7 @@ export function addDefinitionCommands(program: Command, cli: CliContext): void {
   namespace
     .command('show <name>')
     .description('show a namespace and its schemes with their states')
+    .addHelpText('after', '\nExamples:\n  $ stableid namespace show order')
     .action(async (name: string) => {
       const { namespace: ns, schemes } = await cli.registry().getNamespace(name);
       cli.print(() => renderNamespace(ns, schemes), { namespace: ns, schemes });
@@ -84,6 +86,7 @@ Examples:
   scheme
     .command('archive <namespace> <name>')
     .description('archive a scheme: its identifiers resolve forever, nothing new is written to it')
+    .addHelpText('after', '\nExamples:\n  $ stableid scheme archive order v1 --reason "sunset reached, CR-1234"')
     .action(async (namespaceName: string, name: string) => {
       const outcome = await cli.registry().archiveScheme(namespaceName, name, cli.call());
       cli.print(renderDefinition('archived', outcome), outcome);

@@ -23,6 +23,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
     .command('demo')
     .description("a guided tour on a fresh registry (in a temporary directory unless --db is given)")
     .option('--count <n>', 'how many legacy identifiers to import', '3000')
+    .addHelpText('after', '\nExamples:\n  $ stableid demo\n  $ stableid --db ./tour.db demo --count 20000')
     .action(async (opts: { count: string }) => {
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 10 || count > 999_999) {

@@ -96,6 +96,7 @@ Examples:
     .description("list the namespace's events, oldest first (values are in the chain only as salted commitments)")
     .option('--after <seq>', 'start after this event', '0')
     .option('--limit <n>', 'at most this many events', '100')
+    .addHelpText('after', '\nExamples:\n  $ stableid history order --limit 20\n  $ stableid history order --after 1000 --json')
     .action(async (namespace: string, opts: { after: string; limit: string }) => {
       const after = Number(opts.after);
       const limit = Number(opts.limit);

@@ -11,7 +11,10 @@ export function addVerifyCommand(program: Command, cli: CliContext): void {
     .command('verify')
     .description('recompute every hash chain, check stored values against their commitments, rebuild the projections and compare')
     .option('--ns <namespace>', 'verify only this namespace (repeatable)', collect, [])
-    .addHelpText('after', '\nExit code 0 when everything matches, 6 at the first divergence (reported with namespace, seq and row).')
+    .addHelpText(
+      'after',
+      '\nExit code 0 when everything matches, 6 at the first divergence (reported with namespace, seq and row).\n\nExamples:\n  $ stableid verify\n  $ stableid verify --ns order --json',
+    )
     .action(async (opts: { ns: string[] }) => {
       const report = await cli.registry().verify(opts.ns.length > 0 ? opts.ns : undefined);
       cli.print(() => renderVerify(report), report);

@@ -76,6 +76,7 @@ export function addWriteCommands(program: Command, cli: CliContext): void {
     .command('archive <namespace> <value>')
     .description('archive one identifier: it keeps resolving, nothing new is written about it')
     .option('--scheme <scheme>', 'the scheme of <value>')
+    .addHelpText('after', '\nExamples:\n  $ stableid archive order ORD-000042\n  $ stableid archive order ord_01h455vb4pex5vsknk084sn02q --scheme v2')
     .action(async (namespace: string, value: string, opts: { scheme?: string }) => {
       await run({ op: 'archive', namespace, identifier: ref(value, opts.scheme) });
     });
