@@ -1,5 +1,6 @@
 import type { ChainedEvent, EventSecret } from './events.js';
 import type { ProjectionRows } from './rows.js';
+import { emptyRows } from './rows.js';
 
 /** What one event does to the current-state tables. */
 export interface EventEffect {
@@ -88,4 +89,16 @@ export function projectEvent(event: ChainedEvent, secret: EventSecret | undefine
       return { rows: into, erases: { namespace, identifier: event.body.identifier } };
   }
   return { rows: into, erases: null };
+}
+
+/**
+ * The rows a run of events adds, each identifier event with its secret when
+ * one is given. What a store writes for an append is exactly this.
+ */
+export function projectEvents(events: readonly ChainedEvent[], secrets: readonly EventSecret[]): ProjectionRows {
+  const rows = emptyRows();
+  const bySeq = new Map<string, EventSecret>();
+  for (const secret of secrets) bySeq.set(`${secret.namespace}\u0000${secret.seq}`, secret);
+  for (const event of events) projectEvent(event, bySeq.get(`${event.namespace}\u0000${event.seq}`), rows);
+  return rows;
 }

@@ -2,9 +2,7 @@ import { StableIdError } from '../model/errors.js';
 import type { ChainedEvent, EventDraft, EventSecret } from '../model/events.js';
 import { hashEvent } from '../model/events.js';
 import { GENESIS_HASH } from '../model/hashing.js';
-import { projectEvent } from '../model/projection.js';
 import type { BindingRow, NamespaceRow } from '../model/rows.js';
-import { emptyRows } from '../model/rows.js';
 import type { LifecycleState, WriteContext } from '../model/types.js';
 import type { ChainHead, StoreTransaction } from '../store/store.js';
 import type { IdentifierRef } from './requests.js';
@@ -25,7 +23,8 @@ const key = (namespace: string, part: string | number, value?: string): string =
 
 /**
  * One write transaction of the registry: decisions read through it, events are
- * chained and projected by it, and it flushes them to the store in chunks.
+ * chained by it, and it flushes them to the store in chunks (the store writes
+ * their projection).
  * It caches what it has read and overlays what it has written, for the whole
  * transaction: every entity, identifier and binding a write touches stays in
  * the caches, so later requests of the batch see earlier ones without asking
@@ -48,7 +47,6 @@ export class WriteSession {
 
   #events: ChainedEvent[] = [];
   #secrets: EventSecret[] = [];
-  #rows = emptyRows();
   #erasures: { namespace: string; identifier: number }[] = [];
 
   constructor(tx: StoreTransaction, context: WriteContext, clock: () => Date) {
@@ -213,43 +211,31 @@ export class WriteSession {
     const hash = hashEvent({ type, body, namespace, seq, prevHash, at, actor, correlationId, reason } as Omit<ChainedEvent, 'hash'>);
     const event = { type, body, namespace, seq, prevHash, at, actor, correlationId, reason, hash } as ChainedEvent;
     const stored = secret ? { namespace, seq: event.seq, salt: secret.salt, value: secret.value } : undefined;
-    const bindingsBefore = this.#rows.bindings.length;
-    const effect = projectEvent(event, stored, this.#rows);
     this.#events.push(event);
     if (stored) this.#secrets.push(stored);
-    if (effect.erases) this.#erase(effect.erases.namespace, effect.erases.identifier);
+    if (event.type === 'identifier.erased') this.#erase(namespace, event.body.identifier);
     this.#heads.set(namespace, { seq: event.seq, hash: event.hash, at: event.at });
-    this.#observe(event, stored, this.#rows.bindings.slice(bindingsBefore));
+    this.#observe(event, stored);
     return event;
   }
 
   /**
-   * An erasure removes the value and its salt: from what is pending when the
-   * identifier was written since the last flush, from the store otherwise.
+   * An erasure removes the value and its salt: the pending secret when the
+   * identifier was written since the last flush (so no value row is ever
+   * written for it), the stored one otherwise.
    */
   #erase(namespace: string, identifier: number): void {
-    const pending = this.#rows.identifierValues.findIndex((v) => v.namespace === namespace && v.identifier === identifier);
-    if (pending >= 0) {
-      this.#rows.identifierValues.splice(pending, 1);
-      this.#secrets.splice(
-        this.#secrets.findIndex((s) => s.namespace === namespace && s.seq === identifier),
-        1,
-      );
-    } else {
-      this.#erasures.push({ namespace, identifier });
-    }
+    const pending = this.#secrets.findIndex((s) => s.namespace === namespace && s.seq === identifier);
+    if (pending >= 0) this.#secrets.splice(pending, 1);
+    else this.#erasures.push({ namespace, identifier });
   }
 
-  /**
-   * Keeps the caches true after an event, so later requests of the batch see it.
-   * `bindings` are the binding rows the event itself projected (the tail of the
-   * pending rows, so no scan of the chunk is needed).
-   */
-  #observe(event: ChainedEvent, secret: EventSecret | undefined, bindings: BindingRow[]): void {
-    const { namespace } = event;
+  /** Keeps the caches true after an event, so later requests of the batch see it. */
+  #observe(event: ChainedEvent, secret: EventSecret | undefined): void {
+    const { namespace, seq, at } = event;
     switch (event.type) {
       case 'namespace.created':
-        this.#namespaces.set(namespace, this.#rows.namespaces.at(-1) ?? null);
+        this.#namespaces.set(namespace, { name: namespace, ...event.body, createdSeq: seq, createdAt: at });
         this.#schemes.set(namespace, new Map());
         break;
       case 'scheme.added':
@@ -292,12 +278,17 @@ export class WriteSession {
         const list = this.#byEntity.get(record.entity);
         if (list) list.push(record);
         else if (event.type === 'identifier.registered') this.#byEntity.set(record.entity, [record]);
-        if (event.type === 'identifier.registered') this.#bindings.set(record.entity, bindings);
+        if (event.type === 'identifier.registered') {
+          const { binding } = event.body;
+          this.#bindings.set(record.entity, binding ? [{ namespace, entity: record.entity, version: 1, seq, at, ...binding, migration: null }] : []);
+        }
         break;
       }
-      case 'binding.changed':
-        this.#bindings.get(event.body.entity)?.push(this.#rows.bindings.at(-1) as BindingRow);
+      case 'binding.changed': {
+        const { entity, version, binding, migration } = event.body;
+        this.#bindings.get(entity)?.push({ namespace, entity, version, seq, at, ...binding, migration });
         break;
+      }
       case 'identifier.deprecated':
         this.#states.set(key(namespace, event.body.identifier), { state: 'deprecated', sunset: event.body.sunset });
         break;
@@ -313,10 +304,9 @@ export class WriteSession {
   /** Writes what was emitted since the last flush into the transaction. */
   async flush(): Promise<void> {
     if (this.#events.length === 0) return;
-    await this.#tx.append({ events: this.#events, secrets: this.#secrets, rows: this.#rows, erasures: this.#erasures });
+    await this.#tx.append({ events: this.#events, secrets: this.#secrets, erasures: this.#erasures });
     this.#events = [];
     this.#secrets = [];
-    this.#rows = emptyRows();
     this.#erasures = [];
   }
 

@@ -60,14 +60,18 @@ export interface StoreReader {
   projection(namespace: string): Promise<ProjectionRows>;
 }
 
-/** What one write transaction appends. Rows are exactly the projection of the events. */
+/**
+ * What one write transaction appends: events, the secrets of their identifier
+ * events, and erasures. The store writes the events and the rows that
+ * `projectEvents(events, secrets)` derives from them — nothing else.
+ */
 export interface AppendSet {
   readonly events: readonly ChainedEvent[];
+  /** One per identifier event, except for an identifier erased within the same set. */
   readonly secrets: readonly EventSecret[];
-  readonly rows: ProjectionRows;
   /**
    * Identifiers written by earlier appends whose value and secret are removed
-   * (their erasure rows are in `rows`). A store removes them before it adds
+   * (the erasure events are in `events`). A store removes them before it adds
    * this set's values, so a value erased here may be given to a new identifier
    * in the same set.
    */
@@ -88,7 +92,7 @@ export interface StoreTransaction extends StoreReader {
    * each other where the engine allows it.
    */
   lockNamespace(namespace: string): Promise<ChainHead | undefined>;
-  /** Appends events, secrets and rows and moves the heads; visible to others only on commit. */
+  /** Appends the events, their projected rows and secrets, and moves the heads; visible to others only on commit. */
   append(set: AppendSet): Promise<void>;
 }
 

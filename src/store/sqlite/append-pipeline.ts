@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StableIdError } from '../../model/errors.js';
 import type { AppendSet } from '../store.js';
-import type { AppendMessage, AppendReply, AppendRequest } from './append-protocol.js';
+import type { AppendReply, AppendRequest } from './append-protocol.js';
 import { deserializeError } from './append-protocol.js';
 
 type Pending = { resolve: () => void; reject: (error: StableIdError) => void };
@@ -51,8 +51,7 @@ export class AppendPipeline {
 
   /** Queues an append; its failure, if any, is reported by `commit`. */
   append(set: AppendSet): void {
-    const message: AppendMessage = { events: set.events, secrets: set.secrets, erasures: set.erasures };
-    this.#request({ type: 'append', set: message }).catch(() => undefined);
+    this.#request({ type: 'append', set }).catch(() => undefined);
   }
 
   commit(): Promise<void> {

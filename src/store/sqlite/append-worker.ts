@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AppendReply, AppendRequest } from './append-protocol.js';
-import { serializeError, toAppendSet } from './append-protocol.js';
+import { serializeError } from './append-protocol.js';
 import { openConnection } from './connection.js';
 import { appendSet } from './sqlite-append.js';
 import { type Statement, guard } from './sqlite-guard.js';
@@ -38,7 +38,7 @@ function handle(request: AppendRequest): void {
     case 'append':
       if (failure !== null) return;
       try {
-        appendSet(prepare, toAppendSet(request.set));
+        appendSet(prepare, request.set);
         if (request.set.erasures.length > 0) erased = true;
       } catch (error) {
         failure = error;

@@ -1,6 +1,7 @@
 import type { ChainedEvent } from '../../model/events.js';
 import { StableIdError } from '../../model/errors.js';
 import { canonicalJson } from '../../model/hashing.js';
+import { projectEvents } from '../../model/projection.js';
 import type { AppendSet } from '../store.js';
 import { type Statement, guard } from './sqlite-guard.js';
 
@@ -23,7 +24,7 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
   const run = (sql: string, ...params: unknown[]): void => {
     guard(() => prepare(sql).run(...params));
   };
-  const { rows } = set;
+  const rows = projectEvents(set.events, set.secrets);
   // The stored body is plain JSON; verify and proofs re-encode it canonically before hashing.
   insertMany(prepare, 'events', EVENT_COLUMNS, set.events, (e, _, p) => {
     p.push(e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
