@@ -83,7 +83,15 @@ export function canonicalEnvelope(event: Omit<ChainedEvent, 'hash'>): string {
   return (
     `{"actor":${canonicalJson(event.actor)},"at":${canonicalJson(event.at)},"body":${canonicalJson(event.body)}` +
     `,"correlationId":${canonicalJson(event.correlationId)},"namespace":${canonicalJson(event.namespace)}` +
-    `,"prevHash":${canonicalJson(event.prevHash)},"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
-    `,"type":${canonicalJson(event.type)},"v":1}`
+    `,"prevHash":${plain(event.prevHash, HEX)},"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
+    `,"type":${plain(event.type, TYPE)},"v":1}`
   );
+}
+
+const HEX = /^[0-9a-f]*$/;
+const TYPE = /^[a-z.]+$/;
+
+/** A string whose alphabet needs no escaping, quoted directly; anything else through the full encoder. */
+function plain(value: string, alphabet: RegExp): string {
+  return alphabet.test(value) ? `"${value}"` : canonicalJson(value);
 }

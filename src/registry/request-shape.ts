@@ -35,6 +35,16 @@ function ref(input: unknown, where: string): IdentifierRef {
  * against their schemes later, by the registry.
  */
 export function parseWriteRequest(input: unknown): WriteRequest {
+  if (checked.has(input as object)) return input as WriteRequest;
+  const request = checkShape(input);
+  checked.add(request);
+  return request;
+}
+
+/** Requests this module built itself: a bulk import checks each line once, not again in the registry. */
+const checked = new WeakSet<object>();
+
+function checkShape(input: unknown): WriteRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new StableIdError('INVALID_ARGUMENT', 'a write request must be a JSON object', {});
   }

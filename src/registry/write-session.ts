@@ -41,8 +41,8 @@ export class WriteSession {
   readonly #namespaces = new Map<string, NamespaceRow | null>();
   readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
   readonly #byValue = new Map<string, IdentifierRecord | null>();
-  readonly #byEntity = new Map<string, IdentifierRecord[]>();
-  readonly #bindings = new Map<string, BindingRow[]>();
+  /** Per entity, its identifiers and binding versions once known (one map: bulk imports fill it per identifier). */
+  readonly #entities = new Map<string, { identifiers?: IdentifierRecord[]; bindings?: BindingRow[] }>();
   readonly #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
 
   #events: ChainedEvent[] = [];
@@ -114,11 +114,11 @@ export class WriteSession {
     // register) ask for next: one batched call instead of one per request.
     // Entities this session wrote to are cached already, so the store's
     // answer is exact for the others.
-    const entities = [...new Set(found.map((record) => record.entity))].filter((entity) => !this.#byEntity.has(entity));
+    const entities = [...new Set(found.map((record) => record.entity))].filter((entity) => !this.#entities.get(entity)?.identifiers);
     if (entities.length === 0) return;
     const lists = new Map(entities.map((entity): [string, IdentifierRecord[]] => [entity, []]));
     for (const record of await this.#tx.identifiersOfEntities(namespace, entities)) lists.get(record.entity)?.push(record);
-    for (const [entity, list] of lists) this.#byEntity.set(entity, list);
+    for (const [entity, identifiers] of lists) this.#entity(entity).identifiers = identifiers;
   }
 
   async findByValue(namespace: string, scheme: string, value: string): Promise<IdentifierRecord | null> {
@@ -164,21 +164,24 @@ export class WriteSession {
 
   /** Every identifier of an entity, oldest first, including those written in this session. */
   async identifiersOf(namespace: string, entity: string): Promise<IdentifierRecord[]> {
-    let list = this.#byEntity.get(entity);
-    if (!list) {
-      list = await this.#tx.identifiersOfEntities(namespace, [entity]);
-      this.#byEntity.set(entity, list);
-    }
-    return list;
+    const known = this.#entity(entity);
+    known.identifiers ??= await this.#tx.identifiersOfEntities(namespace, [entity]);
+    return known.identifiers;
   }
 
   async bindingsOf(namespace: string, entity: string): Promise<BindingRow[]> {
-    let list = this.#bindings.get(entity);
-    if (!list) {
-      list = await this.#tx.bindings(namespace, [entity]);
-      this.#bindings.set(entity, list);
+    const known = this.#entity(entity);
+    known.bindings ??= await this.#tx.bindings(namespace, [entity]);
+    return known.bindings;
+  }
+
+  #entity(entity: string): { identifiers?: IdentifierRecord[]; bindings?: BindingRow[] } {
+    let known = this.#entities.get(entity);
+    if (!known) {
+      known = {};
+      this.#entities.set(entity, known);
     }
-    return list;
+    return known;
   }
 
   /** The identifier's own lifecycle state (its scheme's state is separate). */
@@ -275,18 +278,22 @@ export class WriteSession {
           value: secret?.value ?? null,
         };
         if (secret) this.#byValue.set(key(namespace, record.scheme, secret.value), record);
-        const list = this.#byEntity.get(record.entity);
-        if (list) list.push(record);
-        else if (event.type === 'identifier.registered') this.#byEntity.set(record.entity, [record]);
         if (event.type === 'identifier.registered') {
+          // A new entity: everything about it is known.
           const { binding } = event.body;
-          this.#bindings.set(record.entity, binding ? [{ namespace, entity: record.entity, version: 1, seq, at, ...binding, migration: null }] : []);
+          this.#entities.set(record.entity, {
+            identifiers: [record],
+            bindings: binding ? [{ namespace, entity: record.entity, version: 1, seq, at, ...binding, migration: null }] : [],
+          });
+        } else {
+          // An alias: the operation loaded the entity's identifiers before deciding.
+          this.#entities.get(record.entity)?.identifiers?.push(record);
         }
         break;
       }
       case 'binding.changed': {
         const { entity, version, binding, migration } = event.body;
-        this.#bindings.get(entity)?.push({ namespace, entity, version, seq, at, ...binding, migration });
+        this.#entities.get(entity)?.bindings?.push({ namespace, entity, version, seq, at, ...binding, migration });
         break;
       }
       case 'identifier.deprecated':
@@ -313,7 +320,7 @@ export class WriteSession {
   /** Forgets an erased value: it no longer finds its identifier, which now shows without it. */
   noteErased(record: IdentifierRecord): void {
     if (record.value !== null) this.#byValue.set(key(record.namespace, record.scheme, record.value), null);
-    const list = this.#byEntity.get(record.entity);
-    if (list) this.#byEntity.set(record.entity, list.map((r) => (r.seq === record.seq ? { ...r, value: null } : r)));
+    const known = this.#entities.get(record.entity);
+    if (known?.identifiers) known.identifiers = known.identifiers.map((r) => (r.seq === record.seq ? { ...r, value: null } : r));
   }
 }
