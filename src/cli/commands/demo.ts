@@ -31,6 +31,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       }
       const dir = mkdtempSync(join(tmpdir(), 'stableid-demo-'));
       if (!cli.options.db) cli.setOptions({ ...cli.options, db: join(dir, 'registry.db') });
+      const db = cli.options.db as string;
       const say = (text: string): void => {
         cli.io.stdout.write(`${text}\n`);
       };
@@ -38,6 +39,11 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       const registry = cli.registry();
       const call = { ...cli.call(), actor: cli.options.actor ?? 'demo' };
 
+      if ((await registry.listNamespaces()).length > 0) {
+        throw new StableIdError('INVALID_ARGUMENT', `the demo needs an empty registry, and ${db} has namespaces: leave out --db, or name a new file`, {
+          field: 'db',
+        });
+      }
       say(`stableid demo: a registry at ${registry.store.description}`);
       step('1. A namespace is a contract boundary, owned by a team, with stewards');
       await registry.createNamespace({ name: 'order', owner: 'team-orders', stewards: ['alice', 'bob'], description: 'customer orders' }, call);
@@ -119,7 +125,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       step('9. Verify: recompute every hash chain and rebuild every projection from the log');
       const report = await registry.verify();
       say(indent(renderVerify(report)));
-      say(`\nDone. Explore it yourself:\n  stableid --db ${join(dir, 'registry.db')} resolve order ${legacy(42)}\n  stableid --db ${join(dir, 'registry.db')} history order --limit 5`);
+      say(`\nDone. Explore it yourself:\n  npx stableid --db ${db} resolve order ${legacy(42)}\n  npx stableid --db ${db} history order --limit 5`);
       if (!report.ok && report.first) {
         throw new ReportedError(new StableIdError('VERIFY_FAILED', report.first.message, { namespace: report.first.namespace }));
       }

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { scratch } from './run-cli.js';
+
+describe('stableid demo', () => {
+  const { run, cleanup } = scratch();
+  after(cleanup);
+
+  it('tours a fresh registry end to end and verifies it', async () => {
+    const result = await run('demo', '--count', '200');
+    assert.equal(result.code, 0, result.stderr);
+    for (const step of ['1. A namespace', '3. Import 200 legacy identifiers', '4. Alias every entity', '6. Rebind', '7. Deprecate', '8. Bad input is refused', '9. Verify']) {
+      assert.ok(result.stdout.includes(step), `the tour shows "${step}"`);
+    }
+    assert.match(result.stdout, /200 registered, 0 rejected/);
+    assert.match(result.stdout, /refused: INVALID_IDENTIFIER/);
+    assert.match(result.stdout, /refused: IDENTIFIER_CONFLICT/);
+    assert.match(result.stdout, /repeating a register is idempotent: changed=false/);
+    assert.match(result.stdout, /ok {3}order: \d+ events/);
+  });
+
+  it('refuses a registry that is not empty, and changes nothing', async () => {
+    const before = await run('--json', 'history', 'order', '--limit', '100000');
+    const result = await run('demo', '--count', '200');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /INVALID_ARGUMENT: the demo needs an empty registry/);
+    assert.equal((await run('--json', 'history', 'order', '--limit', '100000')).stdout, before.stdout);
+  });
+});
