@@ -45,6 +45,11 @@ export class AppendPipeline {
     this.#worker.on('exit', (code) => this.#fail(new StableIdError('STORE_UNAVAILABLE', `append worker exited (${code})`)));
   }
 
+  /** Whether the worker has failed or stopped; a broken pipeline answers every request with that failure. */
+  get broken(): boolean {
+    return this.#broken !== null;
+  }
+
   begin(): Promise<void> {
     return this.#request({ type: 'begin' });
   }

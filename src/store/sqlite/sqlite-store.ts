@@ -140,7 +140,8 @@ export class SqliteStore implements Store {
    */
   async #pipelined<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`);
-    this.#pipeline ??= new AppendPipeline(this.#path);
+    // A worker that died is replaced, so one failure does not disable bulk writes for good.
+    if (!this.#pipeline || this.#pipeline.broken) this.#pipeline = new AppendPipeline(this.#path);
     const pipeline = this.#pipeline;
     await pipeline.begin();
     try {
