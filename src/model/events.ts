@@ -47,16 +47,20 @@ export type EventDraft = {
   [T in EventType]: { readonly type: T; readonly body: EventBodies[T] };
 }[EventType];
 
-/** A chained event: what the store keeps, append-only. */
-export type ChainedEvent = EventDraft & {
+/** An event placed in its namespace's log — seq, time and who — but not yet chained. */
+export type PlacedEvent = EventDraft & {
   readonly namespace: string;
   readonly seq: number;
-  readonly prevHash: string;
-  readonly hash: string;
   readonly at: string;
   readonly actor: string;
   readonly correlationId: string;
   readonly reason: string | null;
+};
+
+/** A chained event: what the store keeps, append-only. */
+export type ChainedEvent = PlacedEvent & {
+  readonly prevHash: string;
+  readonly hash: string;
 };
 
 /** The value an identifier event commits to, kept beside the event until erased. */
@@ -67,9 +71,9 @@ export interface EventSecret {
   readonly value: string;
 }
 
-/** The hash of an event over its RFC 8785 encoding; any change to any field changes it. */
-export function hashEvent(event: Omit<ChainedEvent, 'hash'>): string {
-  return sha256Hex(canonicalEnvelope(event));
+/** The hash of an event, chained after `prevHash`, over its RFC 8785 encoding; any change to any field changes it. */
+export function hashEvent(event: PlacedEvent, prevHash: string): string {
+  return sha256Hex(canonicalEnvelope(event, prevHash));
 }
 
 /**
@@ -79,11 +83,11 @@ export function hashEvent(event: Omit<ChainedEvent, 'hash'>): string {
  * per event on the bulk-import hot path. A test holds it equal to
  * canonicalJson of that object.
  */
-export function canonicalEnvelope(event: Omit<ChainedEvent, 'hash'>): string {
+export function canonicalEnvelope(event: PlacedEvent, prevHash: string): string {
   return (
     `{"actor":${canonicalJson(event.actor)},"at":${canonicalJson(event.at)},"body":${canonicalJson(event.body)}` +
     `,"correlationId":${canonicalJson(event.correlationId)},"namespace":${canonicalJson(event.namespace)}` +
-    `,"prevHash":${plain(event.prevHash, HEX)},"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
+    `,"prevHash":${plain(prevHash, HEX)},"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
     `,"type":${plain(event.type, TYPE)},"v":1}`
   );
 }

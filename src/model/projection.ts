@@ -1,4 +1,4 @@
-import type { ChainedEvent, EventSecret } from './events.js';
+import type { EventSecret, PlacedEvent } from './events.js';
 import type { ProjectionRows } from './rows.js';
 import { emptyRows } from './rows.js';
 
@@ -15,7 +15,7 @@ export interface EventEffect {
  * total, so the write path and `verify` derive exactly the same rows.
  * `secret` is the value the event commits to, absent when it has been erased.
  */
-export function projectEvent(event: ChainedEvent, secret: EventSecret | undefined, into: ProjectionRows): EventEffect {
+export function projectEvent(event: PlacedEvent, secret: EventSecret | undefined, into: ProjectionRows): EventEffect {
   const { namespace, seq, at } = event;
   switch (event.type) {
     case 'namespace.created':
@@ -95,7 +95,7 @@ export function projectEvent(event: ChainedEvent, secret: EventSecret | undefine
  * The rows a run of events adds, each identifier event with its secret when
  * one is given. What a store writes for an append is exactly this.
  */
-export function projectEvents(events: readonly ChainedEvent[], secrets: readonly EventSecret[]): ProjectionRows {
+export function projectEvents(events: readonly PlacedEvent[], secrets: readonly EventSecret[]): ProjectionRows {
   const rows = emptyRows();
   const bySeq = new Map<string, EventSecret>();
   for (const secret of secrets) bySeq.set(`${secret.namespace}\u0000${secret.seq}`, secret);

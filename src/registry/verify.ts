@@ -113,8 +113,7 @@ async function verifyNamespace(reader: StoreReader, namespace: string): Promise<
       if (event.prevHash !== (previous?.hash ?? GENESIS_HASH)) {
         report({ seq: event.seq, kind: 'prev-hash', table: 'events', message: `event ${event.seq} does not link to the hash of event ${expectedSeq - 1}`, stored: event });
       }
-      const { hash, ...unhashed } = event;
-      if (hashEvent(unhashed) !== hash) {
+      if (hashEvent(event, event.prevHash) !== event.hash) {
         report({ seq: event.seq, kind: 'event-hash', table: 'events', message: `event ${event.seq} was altered: its hash does not match its content`, stored: event });
       }
       previous = event;

@@ -1,10 +1,8 @@
 import { StableIdError } from '../model/errors.js';
-import type { ChainedEvent, EventDraft, EventSecret } from '../model/events.js';
-import { hashEvent } from '../model/events.js';
-import { GENESIS_HASH } from '../model/hashing.js';
+import type { EventDraft, EventSecret, PlacedEvent } from '../model/events.js';
 import type { BindingRow, NamespaceRow } from '../model/rows.js';
 import type { LifecycleState, WriteContext } from '../model/types.js';
-import type { ChainHead, StoreTransaction } from '../store/store.js';
+import type { StoreTransaction } from '../store/store.js';
 import type { IdentifierRef } from './requests.js';
 import { type SchemeInfo, loadSchemes, locateCandidates } from './schemes.js';
 
@@ -23,8 +21,8 @@ const key = (namespace: string, part: string | number, value?: string): string =
 
 /**
  * One write transaction of the registry: decisions read through it, events are
- * chained by it, and it flushes them to the store in chunks (the store writes
- * their projection).
+ * placed in their logs by it, and it flushes them to the store in chunks (the
+ * store chains them and writes their projection).
  * It caches what it has read and overlays what it has written, for the whole
  * transaction: every entity, identifier and binding a write touches stays in
  * the caches, so later requests of the batch see earlier ones without asking
@@ -37,7 +35,8 @@ export class WriteSession {
   readonly #context: WriteContext;
   readonly #clock: () => Date;
 
-  readonly #heads = new Map<string, ChainHead>();
+  /** Where each locked namespace's log stands: the next event takes seq + 1 and a time no earlier than at. */
+  readonly #heads = new Map<string, { seq: number; at: string }>();
   readonly #namespaces = new Map<string, NamespaceRow | null>();
   readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
   readonly #byValue = new Map<string, IdentifierRecord | null>();
@@ -45,7 +44,7 @@ export class WriteSession {
   readonly #entities = new Map<string, { identifiers?: IdentifierRecord[]; bindings?: BindingRow[] }>();
   readonly #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
 
-  #events: ChainedEvent[] = [];
+  #events: PlacedEvent[] = [];
   #secrets: EventSecret[] = [];
   #erasures: { namespace: string; identifier: number }[] = [];
 
@@ -59,7 +58,7 @@ export class WriteSession {
   async lock(namespace: string): Promise<void> {
     if (this.#heads.has(namespace)) return;
     const head = await this.#tx.lockNamespace(namespace);
-    this.#heads.set(namespace, head ?? { seq: 0, hash: GENESIS_HASH, at: '' });
+    this.#heads.set(namespace, head ? { seq: head.seq, at: head.at } : { seq: 0, at: '' });
   }
 
   async findNamespace(name: string): Promise<NamespaceRow | null> {
@@ -197,27 +196,26 @@ export class WriteSession {
   }
 
   /**
-   * Chains an event onto the namespace's log and projects it. `secret` is the
-   * identifier value (with its salt) that the event commits to, if any.
+   * Places an event next in the namespace's log (the store chains it on
+   * append). `secret` is the identifier value (with its salt) that the event
+   * commits to, if any. Event times never go backwards within a namespace.
    */
-  async emit(namespace: string, draft: EventDraft, secret?: { salt: string; value: string }): Promise<ChainedEvent> {
+  async emit(namespace: string, draft: EventDraft, secret?: { salt: string; value: string }): Promise<PlacedEvent> {
     await this.lock(namespace);
-    const head = this.#heads.get(namespace) as ChainHead;
+    const head = this.#heads.get(namespace) as { seq: number; at: string };
     const now = this.#clock().toISOString();
     // Built field by field, not by spreading the draft: object spread made this
     // the costliest line of a bulk import. A draft is exactly { type, body }.
     const { type, body } = draft;
     const seq = head.seq + 1;
-    const prevHash = head.hash;
     const at = now > head.at ? now : head.at;
     const { actor, correlationId, reason } = this.#context;
-    const hash = hashEvent({ type, body, namespace, seq, prevHash, at, actor, correlationId, reason } as Omit<ChainedEvent, 'hash'>);
-    const event = { type, body, namespace, seq, prevHash, at, actor, correlationId, reason, hash } as ChainedEvent;
-    const stored = secret ? { namespace, seq: event.seq, salt: secret.salt, value: secret.value } : undefined;
+    const event = { type, body, namespace, seq, at, actor, correlationId, reason } as PlacedEvent;
+    const stored = secret ? { namespace, seq, salt: secret.salt, value: secret.value } : undefined;
     this.#events.push(event);
     if (stored) this.#secrets.push(stored);
     if (event.type === 'identifier.erased') this.#erase(namespace, event.body.identifier);
-    this.#heads.set(namespace, { seq: event.seq, hash: event.hash, at: event.at });
+    this.#heads.set(namespace, { seq, at });
     this.#observe(event, stored);
     return event;
   }
@@ -234,7 +232,7 @@ export class WriteSession {
   }
 
   /** Keeps the caches true after an event, so later requests of the batch see it. */
-  #observe(event: ChainedEvent, secret: EventSecret | undefined): void {
+  #observe(event: PlacedEvent, secret: EventSecret | undefined): void {
     const { namespace, seq, at } = event;
     switch (event.type) {
       case 'namespace.created':

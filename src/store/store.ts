@@ -1,4 +1,4 @@
-import type { ChainedEvent, EventSecret } from '../model/events.js';
+import type { ChainedEvent, EventSecret, PlacedEvent } from '../model/events.js';
 import type {
   BindingRow,
   IdentifierRow,
@@ -62,11 +62,14 @@ export interface StoreReader {
 
 /**
  * What one write transaction appends: events, the secrets of their identifier
- * events, and erasures. The store writes the events and the rows that
- * `projectEvents(events, secrets)` derives from them — nothing else.
+ * events, and erasures. The store chains the events onto its namespace heads
+ * (`hashEvent`, each after the one before; an event whose seq does not follow
+ * its head is refused), and writes them with the rows that
+ * `projectEvents(events, secrets)` derives — nothing else. Chaining here
+ * rather than in the registry lets a store do it on another core.
  */
 export interface AppendSet {
-  readonly events: readonly ChainedEvent[];
+  readonly events: readonly PlacedEvent[];
   /** One per identifier event, except for an identifier erased within the same set. */
   readonly secrets: readonly EventSecret[];
   /**

@@ -34,9 +34,10 @@ describe('canonicalEnvelope', () => {
     const text = fc.string({ unit: 'grapheme' });
     fc.assert(
       fc.property(text, fc.nat(), text, text, text, fc.option(text), json, (namespace, seq, at, actor, correlationId, reason, body) => {
-        const event = { namespace, seq, prevHash: '0'.repeat(64), type: 'scheme.archived' as const, at, actor, correlationId, reason, body: body as { scheme: string } };
-        const expected = canonicalize({ v: 1, namespace, seq, prevHash: event.prevHash, type: event.type, at, actor, correlationId, reason, body });
-        assert.equal(canonicalEnvelope(event), expected);
+        const prevHash = '0'.repeat(64);
+        const event = { namespace, seq, type: 'scheme.archived' as const, at, actor, correlationId, reason, body: body as { scheme: string } };
+        const expected = canonicalize({ v: 1, namespace, seq, prevHash, type: event.type, at, actor, correlationId, reason, body });
+        assert.equal(canonicalEnvelope(event, prevHash), expected);
       }),
       { numRuns: 500 },
     );

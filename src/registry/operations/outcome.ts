@@ -1,9 +1,9 @@
-import type { ChainedEvent } from '../../model/events.js';
+import type { PlacedEvent } from '../../model/events.js';
 import type { WriteOp, WriteOutcome } from '../requests.js';
 import type { IdentifierRecord } from '../write-session.js';
 
 /** The outcome of an identifier write: `event` is null when the request repeated one already carried out. */
-export function outcome(op: WriteOp, record: IdentifierRecord, event: ChainedEvent | null): WriteOutcome {
+export function outcome(op: WriteOp, record: IdentifierRecord, event: PlacedEvent | null): WriteOutcome {
   return {
     op,
     namespace: record.namespace,

@@ -1,8 +1,9 @@
-import type { ChainedEvent } from '../../model/events.js';
+import type { PlacedEvent } from '../../model/events.js';
+import { hashEvent } from '../../model/events.js';
 import { StableIdError } from '../../model/errors.js';
-import { canonicalJson } from '../../model/hashing.js';
+import { GENESIS_HASH, canonicalJson } from '../../model/hashing.js';
 import { projectEvents } from '../../model/projection.js';
-import type { AppendSet } from '../store.js';
+import type { AppendSet, ChainHead } from '../store.js';
 import { type Statement, guard } from './sqlite-guard.js';
 
 /** Rows per multi-row INSERT; 64 rows of the widest table stay far below SQLite's bound-parameter limit. */
@@ -25,9 +26,11 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
     guard(() => prepare(sql).run(...params));
   };
   const rows = projectEvents(set.events, set.secrets);
+  const chain = chainEvents(prepare, set.events);
   // The stored body is plain JSON; verify and proofs re-encode it canonically before hashing.
-  insertMany(prepare, 'events', EVENT_COLUMNS, set.events, (e, _, p) => {
-    p.push(e.namespace, e.seq, e.prevHash, e.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
+  insertMany(prepare, 'events', EVENT_COLUMNS, set.events, (e, index, p) => {
+    const link = chain.links[index] as { prevHash: string; hash: string };
+    p.push(e.namespace, e.seq, link.prevHash, link.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
   });
   insertMany(prepare, 'namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n, _, p) => {
     p.push(n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt);
@@ -67,18 +70,45 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
   insertMany(prepare, 'bindings', BINDING_COLUMNS, rows.bindings, (b, _, p) => {
     p.push(b.namespace, b.entity, b.version, b.seq, b.at, b.store, b.collection, b.key, b.migration);
   });
-  const heads = new Map<string, ChainedEvent>();
-  for (const e of set.events) heads.set(e.namespace, e);
-  for (const e of heads.values()) {
+  for (const [namespace, head] of chain.heads) {
     run(
       `INSERT INTO namespace_heads (namespace, seq, hash, at) VALUES (?,?,?,?)
        ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
-      e.namespace,
-      e.seq,
-      e.hash,
-      e.at,
+      namespace,
+      head.seq,
+      head.hash,
+      head.at,
     );
   }
+}
+
+/**
+ * Each event's link in its namespace's hash chain, continuing from the head
+ * the transaction holds, and the heads after the last of them.
+ */
+function chainEvents(
+  prepare: Prepare,
+  events: readonly PlacedEvent[],
+): { links: { prevHash: string; hash: string }[]; heads: Map<string, ChainHead> } {
+  const heads = new Map<string, ChainHead>();
+  const links: { prevHash: string; hash: string }[] = [];
+  for (const event of events) {
+    let head = heads.get(event.namespace);
+    if (!head) {
+      const row = guard(() => prepare('SELECT seq, hash, at FROM namespace_heads WHERE namespace = ?').get(event.namespace));
+      head = row ? { seq: Number(row['seq']), hash: String(row['hash']), at: String(row['at']) } : { seq: 0, hash: GENESIS_HASH, at: '' };
+    }
+    if (event.seq !== head.seq + 1) {
+      throw new StableIdError('INTERNAL', `event ${event.seq} of "${event.namespace}" does not follow its head ${head.seq}: written without the namespace's lock`, {
+        namespace: event.namespace,
+        seq: event.seq,
+      });
+    }
+    const hash = hashEvent(event, head.hash);
+    links.push({ prevHash: head.hash, hash });
+    heads.set(event.namespace, { seq: event.seq, hash, at: event.at });
+  }
+  return { links, heads };
 }
 
 /**
