@@ -57,6 +57,9 @@ export type PlacedEvent = EventDraft & {
   readonly reason: string | null;
 };
 
+/** An event as the registry hands it to a store: placed, with its content hash. */
+export type AppendedEvent = PlacedEvent & { readonly contentHash: string };
+
 /** A chained event: what the store keeps, append-only. */
 export type ChainedEvent = PlacedEvent & {
   readonly prevHash: string;
@@ -71,31 +74,46 @@ export interface EventSecret {
   readonly value: string;
 }
 
-/** The hash of an event, chained after `prevHash`, over its RFC 8785 encoding; any change to any field changes it. */
+/** Domain tag of the chain step, so a link can never be mistaken for another hash. */
+const LINK_TAG = 'stableid/event/v1\u0000';
+
+/**
+ * The hash of an event chained after `prevHash`: SHA-256 over the link tag,
+ * the previous hash and the event's content hash. Any change to any field of
+ * the event, or to any event before it, changes it.
+ */
 export function hashEvent(event: PlacedEvent, prevHash: string): string {
-  return sha256Hex(canonicalEnvelope(event, prevHash));
+  return linkHash(prevHash, contentHash(event));
+}
+
+/** One step of the chain, given the event's content hash. */
+export function linkHash(prevHash: string, content: string): string {
+  return sha256Hex(LINK_TAG + prevHash + content);
 }
 
 /**
- * The RFC 8785 encoding of an event's hashed fields — the object
- * { v: 1, namespace, seq, prevHash, type, at, actor, correlationId, reason, body } —
+ * SHA-256 over the RFC 8785 encoding of an event's own fields. It does not
+ * depend on the chain, so it can be computed where the event is decided while
+ * the store links it.
+ */
+export function contentHash(event: PlacedEvent): string {
+  return sha256Hex(canonicalContent(event));
+}
+
+/**
+ * The RFC 8785 encoding of the object
+ * { v: 1, namespace, seq, type, at, actor, correlationId, reason, body } —
  * written out with its keys already in canonical order, because this runs once
  * per event on the bulk-import hot path. A test holds it equal to
  * canonicalJson of that object.
  */
-export function canonicalEnvelope(event: PlacedEvent, prevHash: string): string {
+export function canonicalContent(event: PlacedEvent): string {
   return (
     `{"actor":${canonicalJson(event.actor)},"at":${canonicalJson(event.at)},"body":${canonicalJson(event.body)}` +
     `,"correlationId":${canonicalJson(event.correlationId)},"namespace":${canonicalJson(event.namespace)}` +
-    `,"prevHash":${plain(prevHash, HEX)},"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
-    `,"type":${plain(event.type, TYPE)},"v":1}`
+    `,"reason":${canonicalJson(event.reason)},"seq":${canonicalJson(event.seq)}` +
+    `,"type":${TYPE.test(event.type) ? `"${event.type}"` : canonicalJson(event.type)},"v":1}`
   );
 }
 
-const HEX = /^[0-9a-f]*$/;
 const TYPE = /^[a-z.]+$/;
-
-/** A string whose alphabet needs no escaping, quoted directly; anything else through the full encoder. */
-function plain(value: string, alphabet: RegExp): string {
-  return alphabet.test(value) ? `"${value}"` : canonicalJson(value);
-}

@@ -1,5 +1,6 @@
 import { StableIdError } from '../model/errors.js';
-import type { EventDraft, EventSecret, PlacedEvent } from '../model/events.js';
+import type { AppendedEvent, EventDraft, EventSecret, PlacedEvent } from '../model/events.js';
+import { contentHash } from '../model/events.js';
 import type { BindingRow, NamespaceRow } from '../model/rows.js';
 import type { LifecycleState, WriteContext } from '../model/types.js';
 import type { StoreTransaction } from '../store/store.js';
@@ -44,7 +45,7 @@ export class WriteSession {
   readonly #entities = new Map<string, { identifiers?: IdentifierRecord[]; bindings?: BindingRow[] }>();
   readonly #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
 
-  #events: PlacedEvent[] = [];
+  #events: AppendedEvent[] = [];
   #secrets: EventSecret[] = [];
   #erasures: { namespace: string; identifier: number }[] = [];
 
@@ -210,7 +211,9 @@ export class WriteSession {
     const seq = head.seq + 1;
     const at = now > head.at ? now : head.at;
     const { actor, correlationId, reason } = this.#context;
-    const event = { type, body, namespace, seq, at, actor, correlationId, reason } as PlacedEvent;
+    // The content hash does not depend on the chain, so it is made here, beside the decision, and the store links it.
+    const hash = contentHash({ type, body, namespace, seq, at, actor, correlationId, reason } as PlacedEvent);
+    const event = { type, body, namespace, seq, at, actor, correlationId, reason, contentHash: hash } as AppendedEvent;
     const stored = secret ? { namespace, seq, salt: secret.salt, value: secret.value } : undefined;
     this.#events.push(event);
     if (stored) this.#secrets.push(stored);

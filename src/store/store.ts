@@ -1,4 +1,4 @@
-import type { ChainedEvent, EventSecret, PlacedEvent } from '../model/events.js';
+import type { AppendedEvent, ChainedEvent, EventSecret } from '../model/events.js';
 import type {
   BindingRow,
   IdentifierRow,
@@ -63,13 +63,13 @@ export interface StoreReader {
 /**
  * What one write transaction appends: events, the secrets of their identifier
  * events, and erasures. The store chains the events onto its namespace heads
- * (`hashEvent`, each after the one before; an event whose seq does not follow
- * its head is refused), and writes them with the rows that
+ * (`linkHash` of the head and each event's content hash, in order; an event
+ * whose seq does not follow its head is refused), and writes them with the rows that
  * `projectEvents(events, secrets)` derives — nothing else. Chaining here
  * rather than in the registry lets a store do it on another core.
  */
 export interface AppendSet {
-  readonly events: readonly PlacedEvent[];
+  readonly events: readonly AppendedEvent[];
   /** One per identifier event, except for an identifier erased within the same set. */
   readonly secrets: readonly EventSecret[];
   /**

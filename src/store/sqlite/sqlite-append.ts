@@ -1,5 +1,5 @@
-import type { PlacedEvent } from '../../model/events.js';
-import { hashEvent } from '../../model/events.js';
+import type { AppendedEvent } from '../../model/events.js';
+import { linkHash } from '../../model/events.js';
 import { StableIdError } from '../../model/errors.js';
 import { GENESIS_HASH, canonicalJson } from '../../model/hashing.js';
 import { projectEvents } from '../../model/projection.js';
@@ -88,7 +88,7 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
  */
 function chainEvents(
   prepare: Prepare,
-  events: readonly PlacedEvent[],
+  events: readonly AppendedEvent[],
 ): { links: { prevHash: string; hash: string }[]; heads: Map<string, ChainHead> } {
   const heads = new Map<string, ChainHead>();
   const links: { prevHash: string; hash: string }[] = [];
@@ -104,7 +104,7 @@ function chainEvents(
         seq: event.seq,
       });
     }
-    const hash = hashEvent(event, head.hash);
+    const hash = linkHash(head.hash, event.contentHash);
     links.push({ prevHash: head.hash, hash });
     heads.set(event.namespace, { seq: event.seq, hash, at: event.at });
   }
