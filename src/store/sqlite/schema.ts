@@ -45,7 +45,7 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
     name: 'registry core',
     sql: `
 CREATE TABLE events (
-  namespace TEXT NOT NULL, seq INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  namespace TEXT NOT NULL, seq INTEGER NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL,
   type TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, correlation_id TEXT NOT NULL,
   reason TEXT, body TEXT NOT NULL,
   PRIMARY KEY (namespace, seq)
@@ -74,7 +74,7 @@ CREATE TABLE entities (
 -- Keyed by entity so that an entity's identifiers sit together and need no second index.
 CREATE TABLE identifiers (
   namespace TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, scheme TEXT NOT NULL,
-  commitment TEXT NOT NULL, derived_from INTEGER, migration TEXT, created_at TEXT NOT NULL,
+  commitment BLOB NOT NULL, derived_from INTEGER, migration TEXT, created_at TEXT NOT NULL,
   PRIMARY KEY (namespace, entity, seq)
 ) WITHOUT ROWID;
 -- The value of an identifier with the salt of its commitment: the one row an erasure deletes.

@@ -30,7 +30,7 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
   // The stored body is plain JSON; verify and proofs re-encode it canonically before hashing.
   insertMany(prepare, 'events', EVENT_COLUMNS, set.events, (e, index, p) => {
     const link = chain.links[index] as { prevHash: string; hash: string };
-    p.push(e.namespace, e.seq, link.prevHash, link.hash, e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
+    p.push(e.namespace, e.seq, toBytes(link.prevHash), toBytes(link.hash), e.type, e.at, e.actor, e.correlationId, e.reason, JSON.stringify(e.body));
   });
   insertMany(prepare, 'namespaces', ['name', 'owner', 'stewards', 'description', 'created_seq', 'created_at'], rows.namespaces, (n, _, p) => {
     p.push(n.name, n.owner, JSON.stringify(n.stewards), n.description, n.createdSeq, n.createdAt);
@@ -45,7 +45,7 @@ export function appendSet(prepare: Prepare, set: AppendSet): void {
     p.push(e.namespace, e.id, e.createdSeq, e.createdAt);
   });
   insertMany(prepare, 'identifiers', IDENTIFIER_COLUMNS, rows.identifiers, (i, _, p) => {
-    p.push(i.namespace, i.entity, i.seq, i.scheme, i.commitment, i.derivedFrom, i.migration, i.createdAt);
+    p.push(i.namespace, i.entity, i.seq, i.scheme, toBytes(i.commitment), i.derivedFrom, i.migration, i.createdAt);
   });
   // The erasure rows first: the triggers let a value go only once its erasure is recorded.
   insertMany(prepare, 'erasures', ['namespace', 'identifier', 'seq', 'at'], rows.erasures, (e, _, p) => {
@@ -141,4 +141,9 @@ function insertMany<T>(
     values(rows[index] as T, index, params);
     guard(() => single.run(params));
   }
+}
+
+/** Hashes are kept as their 32 bytes, half the size of their hex spelling. */
+function toBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
 }

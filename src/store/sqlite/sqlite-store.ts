@@ -371,6 +371,9 @@ class SqliteTransaction implements StoreTransaction {
   }
 }
 
+/** A hash column as hex: stored as bytes, or as text where someone wrote text into it. */
+const hex = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('hex') : String(value));
+
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 function toNamespace(row: Row): NamespaceRow {
@@ -417,7 +420,7 @@ function toIdentifier(row: Row): StoredIdentifier {
     seq: Number(row['seq']),
     scheme: String(row['scheme']),
     entity: String(row['entity']),
-    commitment: String(row['commitment']),
+    commitment: hex(row['commitment']),
     derivedFrom: derived === null || derived === undefined ? null : Number(derived),
     migration: str(row['migration']),
     createdAt: String(row['created_at']),
@@ -454,8 +457,8 @@ function toEvent(row: Row): ChainedEvent {
   return {
     namespace: String(row['namespace']),
     seq: Number(row['seq']),
-    prevHash: String(row['prev_hash']),
-    hash: String(row['hash']),
+    prevHash: hex(row['prev_hash']),
+    hash: hex(row['hash']),
     type: String(row['type']),
     at: String(row['at']),
     actor: String(row['actor']),
