@@ -5,6 +5,7 @@ import {
   computeCheckChars,
   isCheckDigitAlgorithm,
 } from './check-digit.js';
+import { rejection } from './rejection.js';
 import { canonicalInteger, integerNormalizer } from './integer.js';
 import { PATTERN_MAX_LENGTH_LIMIT, compileFullMatch, patternNormalizer } from './pattern.js';
 import { isTypeIdPrefix, typeIdNormalizer } from './typeid.js';
@@ -214,13 +215,9 @@ type Normalizer = (raw: string) => NormalizeResult;
  */
 const compiled = new WeakMap<SchemeFormat, Normalizer>();
 
-const EMPTY: NormalizeResult = Object.freeze({ ok: false, rule: 'value.empty', message: 'the value is empty' });
-const WHITESPACE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'value.whitespace',
-  message: 'the value has leading or trailing whitespace or a control character; it is never trimmed silently',
-});
-const NOT_STRING: NormalizeResult = Object.freeze({ ok: false, rule: 'value.type', message: 'the value is not a string' });
+const EMPTY: NormalizeResult = rejection('value.empty', 'the value is empty');
+const WHITESPACE: NormalizeResult = rejection('value.whitespace', 'the value has leading or trailing whitespace or a control character; it is never trimmed silently');
+const NOT_STRING: NormalizeResult = rejection('value.type', 'the value is not a string');
 
 const EDGE_SPACE = /^\s$/u;
 
@@ -289,21 +286,9 @@ function withCheckDigits(format: SchemeFormat, algorithm: CheckDigitAlgorithm): 
   const bodyLength = fixedBodyLength(format);
   const rule = `check-digit.${algorithm}`;
   const [noun, is, does] = count === 1 ? ['check digit', 'is', 'does'] : ['check digits', 'are', 'do'];
-  const missing: NormalizeResult = Object.freeze({
-    ok: false,
-    rule,
-    message: `the ${algorithm} ${noun} ${is} missing from the end of the value`,
-  });
-  const wrong: NormalizeResult = Object.freeze({
-    ok: false,
-    rule,
-    message: `the ${algorithm} ${noun} at the end of the value ${does} not match it; check the value for a typo`,
-  });
-  const empty: NormalizeResult = Object.freeze({
-    ok: false,
-    rule: 'check-digit.empty',
-    message: 'the value has no digit or letter for the check digit to protect',
-  });
+  const missing = rejection(rule, `the ${algorithm} ${noun} ${is} missing from the end of the value`);
+  const wrong = rejection(rule, `the ${algorithm} ${noun} at the end of the value ${does} not match it; check the value for a typo`);
+  const empty: NormalizeResult = rejection('check-digit.empty', 'the value has no digit or letter for the check digit to protect');
   return (raw) => {
     if (raw.length === bodyLength && body(raw).ok) return missing;
     const split = raw.length - count;

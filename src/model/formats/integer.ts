@@ -1,13 +1,10 @@
 import type { NormalizeResult } from './format.js';
+import { rejection } from './rejection.js';
 
 /** Most significant digits an integer may have; bounds the work BigInt does on hostile input. */
 export const INTEGER_MAX_DIGITS = 40;
 
-const SHAPE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'integer.shape',
-  message: `an integer is decimal digits (at most ${INTEGER_MAX_DIGITS} after leading zeros) with an optional leading "-"`,
-});
+const SHAPE: NormalizeResult = rejection('integer.shape', `an integer is decimal digits (at most ${INTEGER_MAX_DIGITS} after leading zeros) with an optional leading "-"`);
 
 /**
  * Canonical decimal spelling of `raw`, or undefined when it is not decimal
@@ -40,16 +37,14 @@ export function canonicalInteger(raw: string): string | undefined {
 export function integerNormalizer(min: string | undefined, max: string | undefined): (raw: string) => NormalizeResult {
   const low = min === undefined ? undefined : BigInt(min);
   const high = max === undefined ? undefined : BigInt(max);
-  const range: NormalizeResult = Object.freeze({
-    ok: false,
-    rule: 'integer.range',
-    message:
-      min !== undefined && max !== undefined
-        ? `the integer must be between ${min} and ${max}`
-        : min !== undefined
-          ? `the integer must be at least ${min}`
-          : `the integer must be at most ${max ?? ''}`,
-  });
+  const range = rejection(
+    'integer.range',
+    min !== undefined && max !== undefined
+      ? `the integer must be between ${min} and ${max}`
+      : min !== undefined
+        ? `the integer must be at least ${min}`
+        : `the integer must be at most ${max ?? ''}`,
+  );
   return (raw) => {
     const value = canonicalInteger(raw);
     if (value === undefined) return SHAPE;

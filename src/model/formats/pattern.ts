@@ -1,4 +1,5 @@
 import type { NormalizeResult } from './format.js';
+import { rejection } from './rejection.js';
 
 /** Longest `maxLength` a pattern scheme may declare. */
 export const PATTERN_MAX_LENGTH_LIMIT = 1024;
@@ -33,16 +34,8 @@ export function patternNormalizer(
   reserved: number,
 ): (raw: string) => NormalizeResult {
   const limit = maxLength - reserved;
-  const tooLong: NormalizeResult = Object.freeze({
-    ok: false,
-    rule: 'pattern.max-length',
-    message: `the value is longer than ${maxLength} characters`,
-  });
-  const mismatch: NormalizeResult = Object.freeze({
-    ok: false,
-    rule: 'pattern.match',
-    message: `the value does not match /${source}/`,
-  });
+  const tooLong: NormalizeResult = rejection('pattern.max-length', `the value is longer than ${maxLength} characters`);
+  const mismatch: NormalizeResult = rejection('pattern.match', `the value does not match /${source}/`);
   return (raw) => {
     // Case folding at most halves the UTF-16 length, so this bounds the folding work too.
     if (raw.length > limit * 2) return tooLong;

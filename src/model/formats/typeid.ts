@@ -1,4 +1,5 @@
 import type { NormalizeResult } from './format.js';
+import { rejection } from './rejection.js';
 
 // TypeID spec v0.3: lowercase letters and underscores, 1–63 chars, a letter at both ends.
 const PREFIX = /^[a-z](?:[a-z_]{0,61}[a-z])?$/;
@@ -11,26 +12,10 @@ const SUFFIX_CHARS: readonly boolean[] = (() => {
   return table;
 })();
 
-const CASE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'typeid.case',
-  message: 'a TypeID is all lowercase; uppercase letters are not allowed',
-});
-const SHAPE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'typeid.shape',
-  message: `a TypeID suffix is ${SUFFIX_LENGTH} characters after the last "_"`,
-});
-const ALPHABET: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'typeid.alphabet',
-  message: 'a TypeID suffix uses only the Crockford base32 characters 0-9 a-z without i, l, o, u',
-});
-const OVERFLOW: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'typeid.overflow',
-  message: 'a TypeID suffix starts with 0-7; larger values overflow 128 bits',
-});
+const CASE: NormalizeResult = rejection('typeid.case', 'a TypeID is all lowercase; uppercase letters are not allowed');
+const SHAPE: NormalizeResult = rejection('typeid.shape', `a TypeID suffix is ${SUFFIX_LENGTH} characters after the last "_"`);
+const ALPHABET: NormalizeResult = rejection('typeid.alphabet', 'a TypeID suffix uses only the Crockford base32 characters 0-9 a-z without i, l, o, u');
+const OVERFLOW: NormalizeResult = rejection('typeid.overflow', 'a TypeID suffix starts with 0-7; larger values overflow 128 bits');
 
 /** Whether `prefix` is a non-empty TypeID prefix per spec v0.3. */
 export function isTypeIdPrefix(prefix: string): boolean {
@@ -43,11 +28,7 @@ export function isTypeIdPrefix(prefix: string): boolean {
  * uppercase, is rejected because the spec forbids it rather than folding it.
  */
 export function typeIdNormalizer(prefix: string): (raw: string) => NormalizeResult {
-  const wrongPrefix: NormalizeResult = Object.freeze({
-    ok: false,
-    rule: 'typeid.prefix',
-    message: `a TypeID of this scheme starts with "${prefix}_"`,
-  });
+  const wrongPrefix: NormalizeResult = rejection('typeid.prefix', `a TypeID of this scheme starts with "${prefix}_"`);
   return (raw) => {
     for (let i = 0; i < raw.length; i++) {
       const code = raw.charCodeAt(i);

@@ -1,4 +1,5 @@
 import type { NormalizeResult } from './format.js';
+import { rejection } from './rejection.js';
 
 const LENGTH = 26;
 
@@ -12,21 +13,9 @@ const ALLOWED: readonly boolean[] = (() => {
   return table;
 })();
 
-const SHAPE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'ulid.shape',
-  message: `a ULID is ${LENGTH} Crockford base32 characters`,
-});
-const ALPHABET: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'ulid.alphabet',
-  message: 'a ULID uses only 0-9 and A-Z without I, L, O and U',
-});
-const OVERFLOW: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'ulid.overflow',
-  message: 'a ULID starts with 0-7; larger values overflow 128 bits',
-});
+const SHAPE: NormalizeResult = rejection('ulid.shape', `a ULID is ${LENGTH} Crockford base32 characters`);
+const ALPHABET: NormalizeResult = rejection('ulid.alphabet', 'a ULID uses only 0-9 and A-Z without I, L, O and U');
+const OVERFLOW: NormalizeResult = rejection('ulid.overflow', 'a ULID starts with 0-7; larger values overflow 128 bits');
 
 /**
  * Canonical spelling of a ULID: uppercase. Lowercase is an equivalent

@@ -1,4 +1,5 @@
 import type { NormalizeResult } from './format.js';
+import { rejection } from './rejection.js';
 
 const LENGTH = 36;
 const VERSION_AT = 14;
@@ -17,21 +18,9 @@ const HEX: readonly number[] = (() => {
   return table;
 })();
 
-const SHAPE: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'uuid.shape',
-  message: 'a UUID is 32 hex digits in groups 8-4-4-4-12 separated by "-", without braces or "urn:uuid:"',
-});
-const VARIANT: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'uuid.variant',
-  message: 'the UUID variant is not RFC 9562 (the first digit of the fourth group must be 8, 9, a or b)',
-});
-const VERSION_7: NormalizeResult = Object.freeze({
-  ok: false,
-  rule: 'uuidv7.version',
-  message: 'not a version 7 UUID (the first digit of the third group must be 7)',
-});
+const SHAPE: NormalizeResult = rejection('uuid.shape', 'a UUID is 32 hex digits in groups 8-4-4-4-12 separated by "-", without braces or "urn:uuid:"');
+const VARIANT: NormalizeResult = rejection('uuid.variant', 'the UUID variant is not RFC 9562 (the first digit of the fourth group must be 8, 9, a or b)');
+const VERSION_7: NormalizeResult = rejection('uuidv7.version', 'not a version 7 UUID (the first digit of the third group must be 7)');
 
 function isHyphenAt(index: number): boolean {
   return index === 8 || index === 13 || index === 18 || index === 23;
