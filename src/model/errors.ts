@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   IMPORT_FORMAT: 'A line of an import file cannot be read.',
   IMMUTABLE_ROW: 'The database refused to update or delete an append-only row.',
   STORE_UNAVAILABLE: 'The store cannot be opened or reached.',
+  STORE_BUSY: 'Concurrent transactions kept colliding (deadlock) past the retries; the request changed nothing and can be repeated.',
   STORE_SCHEMA: 'The store holds a schema this version cannot use.',
   VERIFY_FAILED: 'The event log or a projection diverges from what the log proves.',
   INTERNAL: 'An unexpected failure; please report it.',

@@ -8,6 +8,8 @@ import type { ChainedEvent } from '../../src/model/events.js';
 import type { Binding } from '../../src/model/types.js';
 import { Registry } from '../../src/registry/registry.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { type RawAccess, SQLITE, type StoreKind } from '../conformance/stores.js';
 
 /** The instant every test clock starts at. */
 export const EPOCH = Date.parse('2025-01-01T00:00:00.000Z');
@@ -40,24 +42,38 @@ export class TestClock {
 
 export interface TestRegistry {
   readonly registry: Registry;
-  readonly store: SqliteStore;
+  readonly store: Store;
+  /** SQL straight to the store's database, past the registry. */
+  readonly raw: RawAccess;
   readonly clock: TestClock;
-  /** Closes the registry and removes its temporary directory, if any. */
+  /** Closes the registry and removes what its store created. */
   readonly close: () => Promise<void>;
 }
 
-/** A registry over an in-memory SQLite store, or over a file in a fresh temporary directory. */
-export function openTestRegistry(options: { file?: boolean } = {}): TestRegistry & { readonly path: string | null } {
+/** A registry over a fresh store of `kind`, with a deterministic clock and entity ids. */
+export function openTestRegistry(kind: StoreKind = SQLITE): TestRegistry {
+  const { store, raw, close } = kind.open();
+  const clock = new TestClock();
+  return { registry: testRegistry(store, clock), store, raw, clock, close };
+}
+
+export interface SqliteTestRegistry extends Omit<TestRegistry, 'raw'> {
+  readonly store: SqliteStore;
+  /** The database file, or null in memory. */
+  readonly path: string | null;
+}
+
+/**
+ * A registry over an in-memory SQLite store, or over a file in a fresh
+ * temporary directory: for the tests that reach into SQLite itself
+ * (its connection, its file, its triggers).
+ */
+export function openSqliteTestRegistry(options: { file?: boolean } = {}): SqliteTestRegistry {
   const dir = options.file ? mkdtempSync(join(tmpdir(), 'stableid-test-')) : null;
   const path = dir ? join(dir, 'registry.db') : null;
   const store = SqliteStore.open(path ?? ':memory:');
   const clock = new TestClock();
-  let counter = 0;
-  const registry = new Registry(store, {
-    clock: clock.read,
-    actor: 'test',
-    newEntityId: () => `ent_${String((counter += 1)).padStart(6, '0')}`,
-  });
+  const registry = testRegistry(store, clock);
   return {
     registry,
     store,
@@ -68,6 +84,16 @@ export function openTestRegistry(options: { file?: boolean } = {}): TestRegistry
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A registry acting as `test`, reading `clock`, issuing entity ids ent_000001, ent_000002, … */
+function testRegistry(store: Store, clock: TestClock): Registry {
+  let counter = 0;
+  return new Registry(store, {
+    clock: clock.read,
+    actor: 'test',
+    newEntityId: () => `ent_${String((counter += 1)).padStart(6, '0')}`,
+  });
 }
 
 export const ORDER = 'order';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { BatchItem } from '../../src/registry/registry.js';
-import { ORDER, allEvents, binding, defineOrder, legacy, openTestRegistry, rejectsWith, typeId } from '../registry/fixtures.js';
+import { ORDER, allEvents, binding, defineOrder, legacy, openSqliteTestRegistry, rejectsWith, typeId } from '../registry/fixtures.js';
 
 /*
  * Bulk writes on a file store run on two connections: an append worker holds
@@ -16,7 +16,7 @@ const alias = (n: number): BatchItem => ({ request: { op: 'alias', namespace: OR
 
 describe('bulk writes through the append worker', () => {
   it('writes a multi-chunk batch that later items of which build on earlier ones, and verifies clean', async () => {
-    const { registry, close } = openTestRegistry({ file: true });
+    const { registry, close } = openSqliteTestRegistry({ file: true });
     try {
       await defineOrder(registry);
       const items = [...Array.from({ length: 1200 }, (_, i) => register(i + 1)), ...Array.from({ length: 1200 }, (_, i) => alias(i + 1))];
@@ -34,7 +34,7 @@ describe('bulk writes through the append worker', () => {
   });
 
   it('writes nothing when an item fails, even after earlier chunks went to the worker', async () => {
-    const { registry, close } = openTestRegistry({ file: true });
+    const { registry, close } = openSqliteTestRegistry({ file: true });
     try {
       await defineOrder(registry);
       const before = await allEvents(registry, ORDER);
@@ -48,7 +48,7 @@ describe('bulk writes through the append worker', () => {
   });
 
   it('rolls everything back when the database refuses a row in the worker', async () => {
-    const { registry, store, close } = openTestRegistry({ file: true });
+    const { registry, store, close } = openSqliteTestRegistry({ file: true });
     try {
       await defineOrder(registry);
       const before = await allEvents(registry, ORDER);
@@ -68,7 +68,7 @@ describe('bulk writes through the append worker', () => {
   });
 
   it('erases and re-registers a value within one bulk batch', async () => {
-    const { registry, close } = openTestRegistry({ file: true });
+    const { registry, close } = openSqliteTestRegistry({ file: true });
     try {
       await defineOrder(registry);
       await registry.writeMany([register(1), register(2)]);
@@ -101,8 +101,8 @@ describe('bulk writes through the append worker', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 20 }), async (items, chunkSize) => {
-        const direct = openTestRegistry({ file: true });
-        const bulk = openTestRegistry({ file: true });
+        const direct = openSqliteTestRegistry({ file: true });
+        const bulk = openSqliteTestRegistry({ file: true });
         try {
           await defineOrder(direct.registry);
           await defineOrder(bulk.registry);

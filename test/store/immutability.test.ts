@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import {
   ORDER,
-  type TestRegistry,
+  type SqliteTestRegistry,
   binding,
   defineOrder,
   legacy,
-  openTestRegistry,
+  openSqliteTestRegistry,
   typeId,
 } from '../registry/fixtures.js';
 
@@ -28,10 +28,10 @@ function snapshot(db: Database.Database): Record<string, unknown[]> {
 }
 
 describe('append-only tables', () => {
-  let ctx: TestRegistry;
+  let ctx: SqliteTestRegistry;
   let db: Database.Database;
   before(async () => {
-    ctx = openTestRegistry();
+    ctx = openSqliteTestRegistry();
     db = ctx.store.connection;
     const { registry } = ctx;
     await defineOrder(registry);

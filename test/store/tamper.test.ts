@@ -4,11 +4,11 @@ import type Database from 'better-sqlite3';
 import type { DivergenceKind, VerifyReport } from '../../src/registry/verify.js';
 import {
   ORDER,
-  type TestRegistry,
+  type SqliteTestRegistry,
   binding,
   defineOrder,
   legacy,
-  openTestRegistry,
+  openSqliteTestRegistry,
   typeId,
 } from '../registry/fixtures.js';
 
@@ -19,8 +19,8 @@ const OTHER = 'customer';
  * it) and one of each kind of row: identifiers with values, an alias,
  * binding versions, lifecycle changes and an erasure.
  */
-async function populated(): Promise<TestRegistry & { seqs: { registered: number; aliased: number; rebound: number; erased: number } }> {
-  const ctx = openTestRegistry();
+async function populated(): Promise<SqliteTestRegistry & { seqs: { registered: number; aliased: number; rebound: number; erased: number } }> {
+  const ctx = openSqliteTestRegistry();
   const { registry } = ctx;
   await registry.createNamespace({ name: OTHER, owner: 'crm-team' });
   await registry.addScheme(OTHER, 'v1', { kind: 'integer', min: 1 });

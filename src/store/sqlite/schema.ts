@@ -1,3 +1,5 @@
+import { APPEND_ONLY_TABLES } from '../tables.js';
+
 /**
  * Forward-only schema migrations of the SQLite store, applied in order and
  * recorded in `schema_migrations`. A released migration is never edited: a
@@ -8,18 +10,6 @@ export interface SchemaMigration {
   readonly name: string;
   readonly sql: string;
 }
-
-const APPEND_ONLY_TABLES = [
-  'events',
-  'namespaces',
-  'schemes',
-  'scheme_states',
-  'entities',
-  'identifiers',
-  'identifier_states',
-  'bindings',
-  'erasures',
-] as const;
 
 function refuseChanges(table: string): string {
   return `

@@ -3,18 +3,18 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StableIdError } from '../../model/errors.js';
 import type { ChainedEvent, EventSecret } from '../../model/events.js';
-import { parseSchemeFormat } from '../../model/formats/index.js';
-import type {
-  BindingRow,
-  EntityRow,
-  IdentifierStateRow,
-  NamespaceRow,
-  ProjectionRows,
-  SchemeRow,
-  SchemeStateRow,
-} from '../../model/rows.js';
-import type { LifecycleState } from '../../model/types.js';
+import type { BindingRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
 import { Mutex } from '../mutex.js';
+import {
+  toBinding,
+  toEntity,
+  toEvent,
+  toIdentifier,
+  toIdentifierState,
+  toNamespace,
+  toScheme,
+  toSchemeState,
+} from '../row-mapping.js';
 import type {
   AppendSet,
   ChainHead,
@@ -30,9 +30,6 @@ import { AppendPipeline } from './append-pipeline.js';
 import { openConnection } from './connection.js';
 import { appendSet } from './sqlite-append.js';
 import { type Row, type Statement, guard } from './sqlite-guard.js';
-
-
-
 /**
  * Keys per IN list of a batched lookup. A shorter batch is padded by repeating
  * its last key (which changes no answer), so that two statements per query,
@@ -369,101 +366,4 @@ class SqliteTransaction implements StoreTransaction {
     this.#append(set);
     if (set.erasures.length > 0) this.erased = true;
   }
-}
-
-/** A hash column as hex: stored as bytes, or as text where someone wrote text into it. */
-const hex = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('hex') : String(value));
-
-const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-
-function toNamespace(row: Row): NamespaceRow {
-  return {
-    name: String(row['name']),
-    owner: String(row['owner']),
-    stewards: JSON.parse(String(row['stewards'])) as string[],
-    description: str(row['description']),
-    createdSeq: Number(row['created_seq']),
-    createdAt: String(row['created_at']),
-  };
-}
-
-function toScheme(row: Row): SchemeRow {
-  return {
-    namespace: String(row['namespace']),
-    name: String(row['name']),
-    format: parseSchemeFormat(JSON.parse(String(row['format']))),
-    createdSeq: Number(row['created_seq']),
-    createdAt: String(row['created_at']),
-  };
-}
-
-function toSchemeState(row: Row): SchemeStateRow {
-  return {
-    namespace: String(row['namespace']),
-    scheme: String(row['scheme']),
-    seq: Number(row['seq']),
-    at: String(row['at']),
-    state: String(row['state']) as LifecycleState,
-    sunset: str(row['sunset']),
-    replacement: str(row['replacement']),
-  };
-}
-
-function toEntity(row: Row): EntityRow {
-  return { id: String(row['id']), namespace: String(row['namespace']), createdSeq: Number(row['created_seq']), createdAt: String(row['created_at']) };
-}
-
-function toIdentifier(row: Row): StoredIdentifier {
-  const derived = row['derived_from'];
-  return {
-    namespace: String(row['namespace']),
-    seq: Number(row['seq']),
-    scheme: String(row['scheme']),
-    entity: String(row['entity']),
-    commitment: hex(row['commitment']),
-    derivedFrom: derived === null || derived === undefined ? null : Number(derived),
-    migration: str(row['migration']),
-    createdAt: String(row['created_at']),
-    value: str(row['value']),
-  };
-}
-
-function toIdentifierState(row: Row): IdentifierStateRow {
-  return {
-    namespace: String(row['namespace']),
-    identifier: Number(row['identifier']),
-    seq: Number(row['seq']),
-    at: String(row['at']),
-    state: String(row['state']) as LifecycleState,
-    sunset: str(row['sunset']),
-  };
-}
-
-function toBinding(row: Row): BindingRow {
-  return {
-    namespace: String(row['namespace']),
-    entity: String(row['entity']),
-    version: Number(row['version']),
-    seq: Number(row['seq']),
-    at: String(row['at']),
-    store: String(row['store']),
-    collection: String(row['collection']),
-    key: String(row['key']),
-    migration: str(row['migration']),
-  };
-}
-
-function toEvent(row: Row): ChainedEvent {
-  return {
-    namespace: String(row['namespace']),
-    seq: Number(row['seq']),
-    prevHash: hex(row['prev_hash']),
-    hash: hex(row['hash']),
-    type: String(row['type']),
-    at: String(row['at']),
-    actor: String(row['actor']),
-    correlationId: String(row['correlation_id']),
-    reason: str(row['reason']),
-    body: JSON.parse(String(row['body'])),
-  } as ChainedEvent;
 }

@@ -5,7 +5,8 @@ import { StableIdError } from '../../src/model/errors.js';
 import type { ChainedEvent } from '../../src/model/events.js';
 import type { IdentifierRef } from '../../src/registry/requests.js';
 import type { Registry } from '../../src/registry/registry.js';
-import { ORDER, allEvents, binding, defineOrder, legacy, openTestRegistry, typeId, ulid } from './fixtures.js';
+import { ORDER, allEvents, binding, defineOrder, legacy, openTestRegistry, typeId, ulid } from '../registry/fixtures.js';
+import type { StoreKind } from './stores.js';
 
 /*
  * Random sequences of operations over a small pool of values, so that they
@@ -127,122 +128,6 @@ function assertPrefix(earlier: readonly ChainedEvent[], later: readonly ChainedE
   assert.deepEqual(later.slice(0, earlier.length), earlier, `${where}: an earlier event was rewritten`);
 }
 
-describe('registry properties', () => {
-  it('every write is idempotent, failures change nothing, the log only grows and verifies', async () => {
-    await fc.assert(
-      fc.asyncProperty(opsArb, async (ops) => {
-        const { registry, close } = openTestRegistry();
-        try {
-          await defineOrder(registry);
-          const logs: ChainedEvent[][] = [await allEvents(registry, ORDER)];
-          for (const [step, op] of ops.entries()) {
-            const where = `step ${step} ${JSON.stringify(op)}`;
-            const eventsBefore = logs.at(-1) as ChainedEvent[];
-            const viewBefore = await observe(registry);
-
-            const first = await apply(registry, op);
-            const eventsAfterFirst = await allEvents(registry, ORDER);
-            const viewAfterFirst = await observe(registry);
-            if (first.ok) {
-              assert.equal(eventsAfterFirst.length, eventsBefore.length + (first.changed ? 1 : 0), `${where}: changed says whether one event was written`);
-              if (!first.changed) assert.equal(viewAfterFirst, viewBefore, `${where}: a no-op changed what readers see`);
-            } else {
-              // (b) A failed operation changes nothing.
-              assert.deepEqual(eventsAfterFirst, eventsBefore, `${where}: failed with ${first.code} but wrote events`);
-              assert.equal(viewAfterFirst, viewBefore, `${where}: failed with ${first.code} but changed what readers see`);
-            }
-            assertPrefix(eventsBefore, eventsAfterFirst, where);
-
-            // (a) The same operation again is a no-op, or fails the same way.
-            const second = await apply(registry, op);
-            const eventsAfterSecond = await allEvents(registry, ORDER);
-            if (first.ok && op.kind === 'erase') {
-              assert.deepEqual(second, { ok: false, code: 'IDENTIFIER_NOT_FOUND' }, `${where}: a repeated erase no longer finds the value`);
-            } else if (first.ok) {
-              assert.deepEqual(second, { ...first, changed: false }, `${where}: the repeat is not a no-op`);
-            } else {
-              assert.deepEqual(second, first, `${where}: the repeat fails differently`);
-            }
-            assert.deepEqual(eventsAfterSecond, eventsAfterFirst, `${where}: the repeat wrote events`);
-            assert.equal(await observe(registry), viewAfterFirst, `${where}: the repeat changed what readers see`);
-            logs.push(eventsAfterSecond);
-          }
-          // (c) Events are never rewritten: every earlier reading is a prefix of the last one.
-          const last = logs.at(-1) as ChainedEvent[];
-          for (const [step, earlier] of logs.entries()) assertPrefix(earlier, last, `after step ${step - 1}`);
-          // (d) The log and the projections agree at the end.
-          const report = await registry.verify();
-          assert.equal(report.ok, true, JSON.stringify(report.first));
-        } finally {
-          await close();
-        }
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('a rejected batch changes nothing, and its good items alone are accepted afterwards', async () => {
-    await fc.assert(
-      fc.asyncProperty(opsArb, fc.array(validOpArb.filter((op) => op.kind !== 'deprecateScheme' && op.kind !== 'archiveScheme'), { minLength: 1, maxLength: 6 }), async (setup, batch) => {
-        const { registry, close } = openTestRegistry();
-        try {
-          await defineOrder(registry);
-          for (const op of setup) await apply(registry, op);
-          const eventsBefore = await allEvents(registry, ORDER);
-          const viewBefore = await observe(registry);
-          const items = batch.map((op) => ({ request: toRequest(op) }));
-          // A bad item at the end makes the whole batch fail.
-          const poisoned = [...items, { request: { op: 'register' as const, namespace: ORDER, scheme: 'v2', value: 'ORD_BAD' } }];
-          let rejected: unknown;
-          try {
-            await registry.writeMany(poisoned);
-          } catch (error) {
-            rejected = error;
-          }
-          assert.ok(rejected instanceof StableIdError && rejected.code === 'BATCH_REJECTED', String(rejected));
-          assert.deepEqual(await allEvents(registry, ORDER), eventsBefore);
-          assert.equal(await observe(registry), viewBefore);
-          // With continueOnError the same batch writes exactly what the items write one by one.
-          const report = await registry.writeMany(poisoned, { continueOnError: true });
-          assert.equal(report.failures.at(-1)?.index, items.length);
-          assert.equal((await allEvents(registry, ORDER)).length, eventsBefore.length + report.written);
-          assert.equal((await registry.verify()).ok, true);
-        } finally {
-          await close();
-        }
-      }),
-      { numRuns: 50 },
-    );
-  });
-});
-
-describe('as-of properties', () => {
-  it('reading as of the instant after any step answers what was read at that step', async () => {
-    // Erasure is left out: it removes values from the past too, by design.
-    const noErase = fc.array(opArb.filter((op) => op.kind !== 'erase'), { minLength: 5, maxLength: 25, size: 'max' });
-    await fc.assert(
-      fc.asyncProperty(noErase, async (ops) => {
-        const { registry, close } = openTestRegistry();
-        try {
-          await defineOrder(registry);
-          const readings: { at: string; view: string }[] = [];
-          for (const op of ops) {
-            await apply(registry, op);
-            const head = (await allEvents(registry, ORDER)).at(-1) as ChainedEvent;
-            readings.push({ at: head.at, view: await resolveAll(registry, null) });
-          }
-          for (const [step, { at, view }] of readings.entries()) {
-            assert.equal(await resolveAll(registry, at), view, `as of step ${step} (${at}): ${JSON.stringify(ops.slice(0, step + 1))}`);
-          }
-        } finally {
-          await close();
-        }
-      }),
-      { numRuns: 50 },
-    );
-  });
-});
-
 /** Every pooled value resolved, as of `asOf` or now, without the `asOf` echo. */
 async function resolveAll(registry: Registry, asOf: string | null): Promise<string> {
   const refs = (Object.keys(POOL) as Scheme[]).flatMap((scheme) => POOL[scheme].map((value) => ({ scheme, value })));
@@ -267,4 +152,122 @@ function toRequest(op: Op) {
     default:
       throw new Error(`${op.kind} is not an identifier write`);
   }
+}
+
+export function propertiesSuite(kind: StoreKind): void {
+  describe('registry properties', () => {
+    it('every write is idempotent, failures change nothing, the log only grows and verifies', async () => {
+      await fc.assert(
+        fc.asyncProperty(opsArb, async (ops) => {
+          const { registry, close } = openTestRegistry(kind);
+          try {
+            await defineOrder(registry);
+            const logs: ChainedEvent[][] = [await allEvents(registry, ORDER)];
+            for (const [step, op] of ops.entries()) {
+              const where = `step ${step} ${JSON.stringify(op)}`;
+              const eventsBefore = logs.at(-1) as ChainedEvent[];
+              const viewBefore = await observe(registry);
+
+              const first = await apply(registry, op);
+              const eventsAfterFirst = await allEvents(registry, ORDER);
+              const viewAfterFirst = await observe(registry);
+              if (first.ok) {
+                assert.equal(eventsAfterFirst.length, eventsBefore.length + (first.changed ? 1 : 0), `${where}: changed says whether one event was written`);
+                if (!first.changed) assert.equal(viewAfterFirst, viewBefore, `${where}: a no-op changed what readers see`);
+              } else {
+                // (b) A failed operation changes nothing.
+                assert.deepEqual(eventsAfterFirst, eventsBefore, `${where}: failed with ${first.code} but wrote events`);
+                assert.equal(viewAfterFirst, viewBefore, `${where}: failed with ${first.code} but changed what readers see`);
+              }
+              assertPrefix(eventsBefore, eventsAfterFirst, where);
+
+              // (a) The same operation again is a no-op, or fails the same way.
+              const second = await apply(registry, op);
+              const eventsAfterSecond = await allEvents(registry, ORDER);
+              if (first.ok && op.kind === 'erase') {
+                assert.deepEqual(second, { ok: false, code: 'IDENTIFIER_NOT_FOUND' }, `${where}: a repeated erase no longer finds the value`);
+              } else if (first.ok) {
+                assert.deepEqual(second, { ...first, changed: false }, `${where}: the repeat is not a no-op`);
+              } else {
+                assert.deepEqual(second, first, `${where}: the repeat fails differently`);
+              }
+              assert.deepEqual(eventsAfterSecond, eventsAfterFirst, `${where}: the repeat wrote events`);
+              assert.equal(await observe(registry), viewAfterFirst, `${where}: the repeat changed what readers see`);
+              logs.push(eventsAfterSecond);
+            }
+            // (c) Events are never rewritten: every earlier reading is a prefix of the last one.
+            const last = logs.at(-1) as ChainedEvent[];
+            for (const [step, earlier] of logs.entries()) assertPrefix(earlier, last, `after step ${step - 1}`);
+            // (d) The log and the projections agree at the end.
+            const report = await registry.verify();
+            assert.equal(report.ok, true, JSON.stringify(report.first));
+          } finally {
+            await close();
+          }
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('a rejected batch changes nothing, and its good items alone are accepted afterwards', async () => {
+      await fc.assert(
+        fc.asyncProperty(opsArb, fc.array(validOpArb.filter((op) => op.kind !== 'deprecateScheme' && op.kind !== 'archiveScheme'), { minLength: 1, maxLength: 6 }), async (setup, batch) => {
+          const { registry, close } = openTestRegistry(kind);
+          try {
+            await defineOrder(registry);
+            for (const op of setup) await apply(registry, op);
+            const eventsBefore = await allEvents(registry, ORDER);
+            const viewBefore = await observe(registry);
+            const items = batch.map((op) => ({ request: toRequest(op) }));
+            // A bad item at the end makes the whole batch fail.
+            const poisoned = [...items, { request: { op: 'register' as const, namespace: ORDER, scheme: 'v2', value: 'ORD_BAD' } }];
+            let rejected: unknown;
+            try {
+              await registry.writeMany(poisoned);
+            } catch (error) {
+              rejected = error;
+            }
+            assert.ok(rejected instanceof StableIdError && rejected.code === 'BATCH_REJECTED', String(rejected));
+            assert.deepEqual(await allEvents(registry, ORDER), eventsBefore);
+            assert.equal(await observe(registry), viewBefore);
+            // With continueOnError the same batch writes exactly what the items write one by one.
+            const report = await registry.writeMany(poisoned, { continueOnError: true });
+            assert.equal(report.failures.at(-1)?.index, items.length);
+            assert.equal((await allEvents(registry, ORDER)).length, eventsBefore.length + report.written);
+            assert.equal((await registry.verify()).ok, true);
+          } finally {
+            await close();
+          }
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
+
+  describe('as-of properties', () => {
+    it('reading as of the instant after any step answers what was read at that step', async () => {
+      // Erasure is left out: it removes values from the past too, by design.
+      const noErase = fc.array(opArb.filter((op) => op.kind !== 'erase'), { minLength: 5, maxLength: 25, size: 'max' });
+      await fc.assert(
+        fc.asyncProperty(noErase, async (ops) => {
+          const { registry, close } = openTestRegistry(kind);
+          try {
+            await defineOrder(registry);
+            const readings: { at: string; view: string }[] = [];
+            for (const op of ops) {
+              await apply(registry, op);
+              const head = (await allEvents(registry, ORDER)).at(-1) as ChainedEvent;
+              readings.push({ at: head.at, view: await resolveAll(registry, null) });
+            }
+            for (const [step, { at, view }] of readings.entries()) {
+              assert.equal(await resolveAll(registry, at), view, `as of step ${step} (${at}): ${JSON.stringify(ops.slice(0, step + 1))}`);
+            }
+          } finally {
+            await close();
+          }
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
 }

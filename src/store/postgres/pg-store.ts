@@ -1,0 +1,410 @@
+import pg from 'pg';
+import { StableIdError } from '../../model/errors.js';
+import type { ChainedEvent, EventSecret } from '../../model/events.js';
+import type { BindingRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
+import { planAppend } from '../append-plan.js';
+import {
+  type Row,
+  toBinding,
+  toEntity,
+  toEvent,
+  toIdentifier,
+  toIdentifierState,
+  toNamespace,
+  toScheme,
+  toSchemeState,
+} from '../row-mapping.js';
+import type {
+  AppendSet,
+  ChainHead,
+  IdentifierKey,
+  Store,
+  StoreReader,
+  StoreTransaction,
+  StoredIdentifier,
+  WriteOptions,
+} from '../store.js';
+import { appendStatements } from './pg-append.js';
+import { isRetryable, toStableIdError } from './pg-errors.js';
+import { migrate } from './pg-migrate.js';
+import { type PostgresTarget, parsePostgresUrl } from './pg-url.js';
+
+/** How often a transaction that lost a deadlock is run again before STORE_BUSY. */
+const RETRIES = 5;
+
+export interface PostgresStoreOptions {
+  /** The schema holding the registry's tables; overrides `?schema=` of the URL. Default `stableid`. */
+  readonly schema?: string;
+  /** Connections in the pool; a bulk write takes two. Default 10. */
+  readonly poolSize?: number;
+}
+
+/**
+ * The PostgreSQL store: any number of stableid processes may share one
+ * database. A write locks each namespace it touches (a transaction-scoped
+ * advisory lock), so one namespace's chain never forks while writers to
+ * different namespaces proceed side by side. Tables are created and upgraded
+ * on first use, inside the store's own schema.
+ */
+export class PostgresStore implements Store {
+  readonly description: string;
+  readonly #target: PostgresTarget;
+  readonly #pool: pg.Pool;
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(target: PostgresTarget, poolSize: number) {
+    this.#target = target;
+    this.description = target.description;
+    this.#pool = new pg.Pool({
+      connectionString: target.connectionString,
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      // Every connection works in the registry's schema, and nowhere else.
+      options: `-c search_path=${target.schema}`,
+    });
+    // A pooled connection that dies while idle is replaced on next use; it must not bring the process down.
+    this.#pool.on('error', () => undefined);
+  }
+
+  /** A store for `postgres://…` (or `postgresql://…`); connects and migrates on first use. */
+  static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+    const target = parsePostgresUrl(url, options.schema);
+    return new PostgresStore(target, options.poolSize ?? 10);
+  }
+
+  /** The schema the tables live in. */
+  get schema(): string {
+    return this.#target.schema;
+  }
+
+  async read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    try {
+      await this.#query(client, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(new PgReader((sql, values) => this.#query(client, sql, values)));
+      await this.#query(client, 'COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await this.#abandon(client, error);
+      throw this.#error(error);
+    }
+  }
+
+  async write<T>(fn: (tx: StoreTransaction) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    // A bulk write reads its input as it goes and cannot be run twice; any other write can, after a deadlock.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#writeOnce(fn, options.bulk === true);
+      } catch (error) {
+        if (options.bulk || attempt >= RETRIES || !isRetryable(error)) throw this.#error(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ready?.catch(() => undefined);
+    await this.#pool.end();
+  }
+
+  /**
+   * One attempt at a write transaction. A bulk write reads through a second
+   * connection outside the transaction, so that the appends queued on the
+   * first never hold up the next chunk's reads: once the namespace is locked,
+   * nobody else commits to it, so those reads show the state at the
+   * transaction's start, as the port allows.
+   */
+  async #writeOnce<T>(fn: (tx: StoreTransaction) => Promise<T>, bulk: boolean): Promise<T> {
+    const client = await this.#connect();
+    let reads: pg.PoolClient | undefined;
+    let tx: PgTransaction | undefined;
+    try {
+      await this.#query(client, 'BEGIN');
+      reads = bulk ? await this.#connect() : undefined;
+      const readClient = reads ?? client;
+      tx = new PgTransaction(
+        (sql, values) => this.#query(readClient, sql, values),
+        (sql, values) => this.#query(client, sql, values),
+        bulk,
+        this.#target.schema,
+      );
+      const result = await fn(tx);
+      await tx.drain();
+      await this.#query(client, 'COMMIT');
+      client.release();
+      reads?.release();
+      return result;
+    } catch (error) {
+      // Queued appends must not reach the connection after its ROLLBACK, where they would commit on their own.
+      await tx?.abandon();
+      await this.#abandon(client, error);
+      reads?.release();
+      throw error;
+    }
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`, { store: this.description });
+    try {
+      // A failed start (server down) is tried again by the next call rather than remembered for good.
+      this.#ready ??= this.#migrate().catch((error: unknown) => {
+        this.#ready = undefined;
+        throw error;
+      });
+      await this.#ready;
+      const client = await this.#pool.connect();
+      // A connection lost mid-transaction is reported by the query that needed it; the event must not go unhandled.
+      client.on('error', () => undefined);
+      return client;
+    } catch (error) {
+      throw this.#error(error);
+    }
+  }
+
+  async #migrate(): Promise<void> {
+    const client = await this.#pool.connect();
+    client.on('error', () => undefined);
+    try {
+      await migrate((sql, values) => client.query(sql, values ? [...values] : undefined), this.#target);
+      client.release();
+    } catch (error) {
+      await this.#abandon(client, error);
+      throw error;
+    }
+  }
+
+  /** Rolls back what the connection holds and returns it to the pool, or drops it if it broke. */
+  async #abandon(client: pg.PoolClient, error: unknown): Promise<void> {
+    const broken = toStableIdError(error, this.description).code === 'STORE_UNAVAILABLE';
+    if (!broken) {
+      try {
+        await client.query('ROLLBACK');
+        client.release();
+        return;
+      } catch {
+        // Fall through: the connection cannot be trusted any more.
+      }
+    }
+    client.release(true);
+  }
+
+  async #query(client: pg.PoolClient, sql: string, values?: readonly unknown[]): Promise<Row[]> {
+    const result = await client.query<Row>({ text: sql, ...(values ? { values: [...values], name: statementName(sql) } : {}) });
+    return result.rows;
+  }
+
+  #error(error: unknown): StableIdError {
+    return toStableIdError(error, this.description);
+  }
+}
+
+/** Each distinct SQL text gets one name, so every connection prepares it once and reuses the plan. */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `stableid_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+type Query = (sql: string, values?: readonly unknown[]) => Promise<Row[]>;
+
+class PgReader implements StoreReader {
+  protected readonly query: Query;
+
+  constructor(query: Query) {
+    this.query = query;
+  }
+
+  async getNamespace(name: string): Promise<NamespaceRow | undefined> {
+    const [row] = await this.query('SELECT * FROM namespaces WHERE name = $1', [name]);
+    return row && toNamespace(row);
+  }
+
+  async logNamespaces(): Promise<string[]> {
+    return (await this.query('SELECT DISTINCT namespace FROM events ORDER BY namespace')).map((row) => String(row['namespace']));
+  }
+
+  async listNamespaces(): Promise<NamespaceRow[]> {
+    return (await this.query('SELECT * FROM namespaces ORDER BY name')).map(toNamespace);
+  }
+
+  async listSchemes(namespace: string): Promise<SchemeRow[]> {
+    return (await this.query('SELECT * FROM schemes WHERE namespace = $1 ORDER BY created_seq', [namespace])).map(toScheme);
+  }
+
+  async schemeStates(namespace: string): Promise<SchemeStateRow[]> {
+    return (await this.query('SELECT * FROM scheme_states WHERE namespace = $1 ORDER BY seq', [namespace])).map(toSchemeState);
+  }
+
+  async head(namespace: string): Promise<ChainHead | undefined> {
+    const [row] = await this.query('SELECT seq, hash, at FROM namespace_heads WHERE namespace = $1', [namespace]);
+    return row && { seq: Number(row['seq']), hash: String(row['hash']), at: String(row['at']) };
+  }
+
+  async findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Promise<StoredIdentifier[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.query(
+      `SELECT i.*, v.value FROM json_array_elements($2::json) k
+       JOIN identifier_values v ON v.namespace = $1 AND v.scheme = k->>0 AND v.value = k->>1
+       JOIN identifiers i ON i.namespace = v.namespace AND i.entity = v.entity AND i.seq = v.identifier`,
+      [namespace, JSON.stringify(keys.map((key) => [key.scheme, key.value]))],
+    );
+    const byKey = new Map(rows.map((row) => [`${String(row['scheme'])}\u0000${String(row['value'])}`, toIdentifier(row)]));
+    // In the order of the keys asked for, as one lookup per key would answer.
+    const found: StoredIdentifier[] = [];
+    const seen = new Set<string>();
+    for (const key of keys) {
+      const k = `${key.scheme}\u0000${key.value}`;
+      const identifier = byKey.get(k);
+      if (identifier && !seen.has(k)) {
+        seen.add(k);
+        found.push(identifier);
+      }
+    }
+    return found;
+  }
+
+  async identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]> {
+    if (entities.length === 0) return [];
+    const rows = await this.query(
+      `SELECT i.*, v.value FROM identifiers i
+       LEFT JOIN identifier_values v ON v.namespace = i.namespace AND v.identifier = i.seq
+       WHERE i.namespace = $1 AND i.entity = ANY($2::text[])
+       ORDER BY i.seq`,
+      [namespace, [...new Set(entities)]],
+    );
+    return rows.map(toIdentifier);
+  }
+
+  async identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]> {
+    if (identifiers.length === 0) return [];
+    const rows = await this.query('SELECT * FROM identifier_states WHERE namespace = $1 AND identifier = ANY($2::bigint[]) ORDER BY seq', [
+      namespace,
+      [...new Set(identifiers)],
+    ]);
+    return rows.map(toIdentifierState);
+  }
+
+  async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
+    if (entities.length === 0) return [];
+    const unique = [...new Set(entities)];
+    const rows = (await this.query('SELECT * FROM bindings WHERE namespace = $1 AND entity = ANY($2::text[]) ORDER BY version', [namespace, unique])).map(
+      toBinding,
+    );
+    // Entities in the order asked for, each one's versions in order.
+    const order = new Map(unique.map((entity, index) => [entity, index]));
+    return rows.sort((a, b) => (order.get(a.entity) ?? 0) - (order.get(b.entity) ?? 0) || a.version - b.version);
+  }
+
+  async events(namespace: string, afterSeq: number, limit: number): Promise<ChainedEvent[]> {
+    return (await this.query('SELECT * FROM events WHERE namespace = $1 AND seq > $2 ORDER BY seq LIMIT $3', [namespace, afterSeq, limit])).map(toEvent);
+  }
+
+  async secrets(namespace: string, fromSeq: number, toSeq: number): Promise<EventSecret[]> {
+    const rows = await this.query(
+      'SELECT namespace, identifier, salt, value FROM identifier_values WHERE namespace = $1 AND identifier BETWEEN $2 AND $3 ORDER BY identifier',
+      [namespace, fromSeq, toSeq],
+    );
+    return rows.map((row) => ({ namespace: String(row['namespace']), seq: Number(row['identifier']), salt: String(row['salt']), value: String(row['value']) }));
+  }
+
+  async projection(namespace: string): Promise<ProjectionRows> {
+    const all = (sql: string): Promise<Row[]> => this.query(sql, [namespace]);
+    return {
+      namespaces: (await all('SELECT * FROM namespaces WHERE name = $1')).map(toNamespace),
+      schemes: (await all('SELECT * FROM schemes WHERE namespace = $1 ORDER BY name')).map(toScheme),
+      schemeStates: (await all('SELECT * FROM scheme_states WHERE namespace = $1 ORDER BY seq')).map(toSchemeState),
+      entities: (await all('SELECT * FROM entities WHERE namespace = $1 ORDER BY id')).map(toEntity),
+      identifiers: (await all('SELECT *, NULL AS value FROM identifiers WHERE namespace = $1 ORDER BY seq')).map((row) => {
+        const { value: _value, ...identifier } = toIdentifier(row);
+        return identifier;
+      }),
+      identifierValues: (await all('SELECT * FROM identifier_values WHERE namespace = $1 ORDER BY identifier')).map((row) => ({
+        namespace: String(row['namespace']),
+        scheme: String(row['scheme']),
+        value: String(row['value']),
+        identifier: Number(row['identifier']),
+        entity: String(row['entity']),
+      })),
+      identifierStates: (await all('SELECT * FROM identifier_states WHERE namespace = $1 ORDER BY seq')).map(toIdentifierState),
+      bindings: (await all('SELECT * FROM bindings WHERE namespace = $1 ORDER BY seq')).map(toBinding),
+      erasures: (await all('SELECT * FROM erasures WHERE namespace = $1 ORDER BY identifier')).map((row) => ({
+        namespace: String(row['namespace']),
+        identifier: Number(row['identifier']),
+        seq: Number(row['seq']),
+        at: String(row['at']),
+      })),
+    };
+  }
+}
+
+class PgTransaction extends PgReader implements StoreTransaction {
+  readonly #write: Query;
+  readonly #bulk: boolean;
+  readonly #schema: string;
+  /** The head of each namespace this transaction locked, moved by each append (null: no event yet). */
+  readonly #heads = new Map<string, ChainHead | null>();
+  /** Bulk appends run one after another on the write connection while the registry goes on. */
+  #pending: Promise<void> = Promise.resolve();
+  #failure: unknown = null;
+
+  constructor(read: Query, write: Query, bulk: boolean, schema: string) {
+    super(read);
+    this.#write = write;
+    this.#bulk = bulk;
+    this.#schema = schema;
+  }
+
+  async lockNamespace(namespace: string): Promise<ChainHead | undefined> {
+    const known = this.#heads.get(namespace);
+    if (known !== undefined) return known ?? undefined;
+    await this.#pending;
+    // One lock per namespace and schema; 64-bit hashes make two namespaces sharing a lock (and waiting on each other) vanishingly rare.
+    await this.#write('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stableid:${this.#schema}:${namespace}`]);
+    const [row] = await this.#write('SELECT seq, hash, at FROM namespace_heads WHERE namespace = $1', [namespace]);
+    const head = row ? { seq: Number(row['seq']), hash: String(row['hash']), at: String(row['at']) } : null;
+    this.#heads.set(namespace, head);
+    return head ?? undefined;
+  }
+
+  async append(set: AppendSet): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    const plan = planAppend(set, (namespace) => {
+      const head = this.#heads.get(namespace);
+      if (head === undefined) {
+        throw new StableIdError('INTERNAL', `append to "${namespace}" without its lock`, { namespace });
+      }
+      return head ?? undefined;
+    });
+    for (const [namespace, head] of plan.heads) this.#heads.set(namespace, head);
+    const write = async (): Promise<void> => {
+      for (const statement of appendStatements(plan)) await this.#write(statement.text, statement.values);
+    };
+    if (!this.#bulk) return write();
+    // Once one has failed the transaction is lost: the rest are skipped and the commit reports the failure.
+    this.#pending = this.#pending
+      .then(() => (this.#failure === null ? write() : undefined))
+      .catch((error: unknown) => {
+        this.#failure ??= error;
+      });
+  }
+
+  /** Skips the appends still queued and waits for the one under way. */
+  async abandon(): Promise<void> {
+    this.#failure ??= new StableIdError('INTERNAL', 'the transaction was abandoned');
+    await this.#pending;
+  }
+
+  /** Waits for queued appends; the first failure among them fails the transaction. */
+  async drain(): Promise<void> {
+    await this.#pending;
+    if (this.#failure !== null) throw this.#failure;
+  }
+}
