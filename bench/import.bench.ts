@@ -3,25 +3,32 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { TypeID } from 'typeid-js';
 import { importFile } from '../src/import/import-file.js';
 import { openFileStream } from '../src/import/file-stream.js';
 import { splitLines } from '../src/import/lines.js';
 import { Registry } from '../src/registry/registry.js';
+import { PostgresStore } from '../src/store/postgres/index.js';
 import { SqliteStore } from '../src/store/sqlite/index.js';
+import type { Store } from '../src/store/store.js';
 import { type Bench, type BenchResult, formatNumber, median, timed } from './bench.js';
 
-/** The floor the import must hold on an ordinary machine, in identifiers per second. */
-const FLOOR = 50_000;
+/** The floors the import must hold on an ordinary machine, in identifiers per second. */
+const FLOOR = { sqlite: 50_000, postgres: 30_000 } as const;
+/** The PostgreSQL the bench imports into, in a schema of its own that it drops afterwards; without one, SQLite only. */
+const POSTGRES_URL = process.env['STABLEID_BENCH_POSTGRES_URL'] ?? process.env['STABLEID_TEST_POSTGRES_URL'];
 const RUNS = 3;
 const WARM_UP_N = 20_000;
 
 /**
  * Bulk import of legacy order numbers: N identifiers `ORD-000001…` with
- * bindings registered into a fresh SQLite file registry (scheme v1, a
- * pattern), then each aliased into a TypeID scheme v2 (prefix ord). Beside
- * it, the baseline a team would otherwise write: a plain mapping table filled
- * from the same file with one prepared INSERT in one transaction.
+ * bindings registered into a fresh registry (scheme v1, a pattern), then each
+ * aliased into a TypeID scheme v2 (prefix ord) — into a SQLite file, and into
+ * PostgreSQL when STABLEID_BENCH_POSTGRES_URL (or STABLEID_TEST_POSTGRES_URL)
+ * names one. Beside SQLite, the baseline a team would otherwise write: a
+ * plain mapping table filled from the same file with one prepared INSERT in
+ * one transaction; beside PostgreSQL, the SQLite figure of the same run.
  */
 const bench: Bench = {
   name: 'import',
@@ -32,24 +39,35 @@ const bench: Bench = {
       const warm = fixtures(dir, 'warm', Math.min(n, WARM_UP_N));
       const full = n <= WARM_UP_N ? warm : fixtures(dir, 'full', n);
       log(`  ${formatNumber(n)} identifiers; warm-up with ${formatNumber(warm.n)}`);
-      await registryRun(join(dir, 'warm.db'), warm);
+      if (!POSTGRES_URL) log('  PostgreSQL skipped: set STABLEID_BENCH_POSTGRES_URL=postgres://user@host:5432/db to measure it too');
+      await registryRun(() => sqliteStore(join(dir, 'warm.db')), warm);
       baselineRun(join(dir, 'warm-baseline.db'), warm);
+      if (POSTGRES_URL) await registryRun(postgresStore(POSTGRES_URL), warm);
 
-      const register: number[] = [];
-      const alias: number[] = [];
-      const baseline: number[] = [];
+      const runs = { register: [] as number[], alias: [] as number[], baseline: [] as number[], pgRegister: [] as number[], pgAlias: [] as number[] };
       for (let run = 1; run <= RUNS; run++) {
-        const rates = await registryRun(join(dir, `run-${run}.db`), full);
-        register.push(rates.register);
-        alias.push(rates.alias);
-        baseline.push(await baselineRun(join(dir, `run-${run}-baseline.db`), full));
-        log(
-          `  run ${run}/${RUNS}: register ${formatNumber(rates.register)} ids/s, alias ${formatNumber(rates.alias)} ids/s, ` +
-            `baseline ${formatNumber(baseline.at(-1) ?? 0)} rows/s`,
+        const rates = await registryRun(() => sqliteStore(join(dir, `run-${run}.db`)), full);
+        runs.register.push(rates.register);
+        runs.alias.push(rates.alias);
+        runs.baseline.push(await baselineRun(join(dir, `run-${run}-baseline.db`), full));
+        let line = `  run ${run}/${RUNS}: sqlite register ${formatNumber(rates.register)} ids/s, alias ${formatNumber(rates.alias)} ids/s, baseline ${formatNumber(runs.baseline.at(-1) ?? 0)} rows/s`;
+        if (POSTGRES_URL) {
+          const pgRates = await registryRun(postgresStore(POSTGRES_URL), full);
+          runs.pgRegister.push(pgRates.register);
+          runs.pgAlias.push(pgRates.alias);
+          line += `; postgres register ${formatNumber(pgRates.register)} ids/s, alias ${formatNumber(pgRates.alias)} ids/s`;
+        }
+        log(line);
+      }
+      const mapping = { name: 'mapping table', value: median(runs.baseline), unit: 'rows/s' };
+      const results = [result('register', FLOOR.sqlite, runs.register, mapping), result('alias', FLOOR.sqlite, runs.alias, mapping)];
+      if (POSTGRES_URL) {
+        results.push(
+          result('postgres register', FLOOR.postgres, runs.pgRegister, { name: 'sqlite register', value: median(runs.register), unit: 'ids/s' }),
+          result('postgres alias', FLOOR.postgres, runs.pgAlias, { name: 'sqlite alias', value: median(runs.alias), unit: 'ids/s' }),
         );
       }
-      const mapping = { name: 'mapping table', value: median(baseline), unit: 'rows/s' };
-      return [result('register', register, mapping), result('alias', alias, mapping)];
+      return results;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -66,10 +84,37 @@ function size(): number {
   return n;
 }
 
-function result(name: string, runs: number[], baseline: BenchResult['baseline']): BenchResult {
+function result(name: string, floor: number, runs: number[], baseline: BenchResult['baseline']): BenchResult {
   const value = median(runs);
-  const verdict = `floor ${formatNumber(FLOOR)} ids/s: ${value >= FLOOR ? 'PASS' : 'FAIL'}`;
+  const verdict = `floor ${formatNumber(floor)} ids/s: ${value >= floor ? 'PASS' : 'FAIL'}`;
   return { name, value, unit: 'ids/s', runs, ...(baseline ? { baseline } : {}), verdict };
+}
+
+/** A store to import into, and what to clean up once the registry is closed. */
+interface BenchStore {
+  readonly store: Store;
+  readonly dispose: () => Promise<void>;
+}
+
+const sqliteStore = (path: string): BenchStore => ({ store: SqliteStore.open(path), dispose: async () => undefined });
+
+/** Each call opens a store in a fresh schema, dropped by dispose. */
+function postgresStore(url: string): () => BenchStore {
+  return () => {
+    const schema = `bench_${process.pid}_${Date.now()}`;
+    return {
+      store: PostgresStore.open(url, { schema }),
+      dispose: async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
+    };
+  };
 }
 
 interface Fixtures {
@@ -112,9 +157,10 @@ function orderTypeId(i: number): string {
   return TypeID.fromUUID('ord', uuid).toString();
 }
 
-/** Both passes into a fresh registry file; identifiers per second of each. */
-async function registryRun(path: string, files: Fixtures): Promise<{ register: number; alias: number }> {
-  const registry = new Registry(SqliteStore.open(path));
+/** Both passes into a fresh registry; identifiers per second of each. */
+async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ register: number; alias: number }> {
+  const { store, dispose } = open();
+  const registry = new Registry(store);
   try {
     await registry.createNamespace({ name: 'order', owner: 'orders-team' });
     await registry.addScheme('order', 'v1', { kind: 'pattern', pattern: 'ORD-\\d{6}', maxLength: 10 });
@@ -129,6 +175,7 @@ async function registryRun(path: string, files: Fixtures): Promise<{ register: n
     return { register: (files.n * 1000) / register.ms, alias: (files.n * 1000) / alias.ms };
   } finally {
     await registry.close();
+    await dispose();
   }
 }
 

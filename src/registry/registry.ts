@@ -14,7 +14,7 @@ import { register } from './operations/register.js';
 import type { DefinitionOutcome, IdentifierRef, NamespaceDefinition, WriteOutcome, WriteRequest } from './requests.js';
 import { parseWriteRequest } from './request-shape.js';
 import { Resolver } from './resolver.js';
-import { requireInstant } from './validation.js';
+import { optionalFreeText, requireInstant, requireText } from './validation.js';
 import { type VerifyReport, verifyStore } from './verify.js';
 import { WriteSession } from './write-session.js';
 
@@ -82,6 +82,8 @@ export interface ReadOptions {
 export type ItemResult<T> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: StableIdError };
 
 const MAX_KEPT_FAILURES = 1000;
+/** The longest reason an event records. */
+const MAX_REASON = 4096;
 
 /**
  * The registry: every rule of stableid's identifier model, over any store.
@@ -309,9 +311,9 @@ export class Registry {
 
   #context(context: CallContext): WriteContext {
     return {
-      actor: context.actor ?? this.#actor,
-      correlationId: context.correlationId ?? randomUUID(),
-      reason: context.reason ?? null,
+      actor: requireText('actor', context.actor ?? this.#actor),
+      correlationId: context.correlationId === undefined ? randomUUID() : requireText('correlationId', context.correlationId),
+      reason: optionalFreeText('reason', context.reason, MAX_REASON),
     };
   }
 

@@ -1,5 +1,6 @@
 import { StableIdError } from '../model/errors.js';
 import type { IdentifierRef, WriteRequest } from './requests.js';
+import { refuseNul } from './validation.js';
 import { WRITE_OPS } from './requests.js';
 
 type Fields = Record<string, unknown>;
@@ -9,14 +10,14 @@ function field(input: Fields, name: string, where: string): string {
   if (typeof value !== 'string') {
     throw new StableIdError('INVALID_ARGUMENT', `${where}${name} must be a string`, { field: `${where}${name}` });
   }
-  return value;
+  return refuseNul(`${where}${name}`, value);
 }
 
 function optionalField(input: Fields, name: string): string | null {
   const value = input[name];
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') throw new StableIdError('INVALID_ARGUMENT', `${name} must be a string`, { field: name });
-  return value;
+  return refuseNul(name, value);
 }
 
 function ref(input: unknown, where: string): IdentifierRef {

@@ -22,6 +22,21 @@ export function requireText(field: string, value: unknown, max = MAX_TEXT): stri
       field,
     });
   }
+  return refuseNul(field, value);
+}
+
+/** Free text (a reason): any characters but NUL, at most `max`; empty means none. */
+export function optionalFreeText(field: string, value: unknown, max = MAX_TEXT): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || value.length > max) {
+    throw new StableIdError('INVALID_ARGUMENT', `${field} must be a string of at most ${max} characters`, { field });
+  }
+  return refuseNul(field, value);
+}
+
+/** No text stableid keeps may hold a NUL character: PostgreSQL cannot store one, and every store must take the same input. */
+export function refuseNul(field: string, value: string): string {
+  if (value.includes('\u0000')) throw new StableIdError('INVALID_ARGUMENT', `${field} must not contain NUL characters`, { field });
   return value;
 }
 

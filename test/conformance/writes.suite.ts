@@ -61,6 +61,17 @@ export function writesSuite(kind: StoreKind): void {
       assert.equal(resolution.binding?.version, 1);
     });
 
+    it('keeps text with tabs, line breaks, backslashes and non-ASCII exactly as given, in single and bulk writes', async () => {
+      const { registry } = ctx();
+      const awkward = 'a\tb\nc\r\\N\\x00 \\ «ключ» 🔑';
+      await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1), binding: binding(awkward, awkward, awkward) }, { reason: awkward });
+      await registry.writeMany([{ request: { op: 'register', namespace: ORDER, scheme: 'v1', value: legacy(2), binding: binding(awkward) } }], { bulk: true, reason: awkward });
+      for (const n of [1, 2]) assert.equal((await registry.resolve(ORDER, { value: legacy(n) })).binding?.key, awkward);
+      const history = await registry.history(ORDER, 0, 100);
+      assert.equal(history.filter((event) => event.reason === awkward).length, 2);
+      assert.equal((await registry.verify()).ok, true);
+    });
+
     it('is idempotent: the same request returns the same entity with changed:false and no event', async () => {
       const { registry } = ctx();
       const first = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1), binding: binding('k1') });
@@ -130,6 +141,15 @@ export function writesSuite(kind: StoreKind): void {
       );
       await expectNoWrite(registry, () => registry.write({ op: 'explode', namespace: ORDER } as never), 'INVALID_ARGUMENT');
       await expectNoWrite(registry, () => registry.write(null as never), 'INVALID_ARGUMENT');
+    });
+
+    it('refuses NUL characters in values, bindings and reasons, which no store could keep alike: INVALID_ARGUMENT', async () => {
+      const { registry } = ctx();
+      const nul = 'a\u0000b';
+      await expectNoWrite(registry, () => registry.register({ namespace: ORDER, scheme: 'v1', value: `ORD-00000${nul}` }), 'INVALID_ARGUMENT');
+      await expectNoWrite(registry, () => registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1), binding: binding(nul) }), 'INVALID_ARGUMENT');
+      await expectNoWrite(registry, () => registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1) }, { reason: nul }), 'INVALID_ARGUMENT');
+      await expectNoWrite(registry, () => registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1) }, { actor: nul }), 'INVALID_ARGUMENT');
     });
   });
 

@@ -1,55 +1,61 @@
 import type { AppendPlan, TableRows } from '../append-plan.js';
 import { VALUES_TABLE } from '../append-plan.js';
 
-/** Columns holding integers; every other column is text (hashes arrive as hex text and are decoded). */
-const BIGINT_COLUMNS = new Set(['seq', 'created_seq', 'identifier', 'derived_from', 'version']);
-
-/** One statement of an append: SQL text with its parameters. */
-export interface AppendStatement {
-  readonly text: string;
-  readonly values: readonly unknown[];
-}
+/** One step of an append: a statement with its parameters, or rows streamed in with COPY. */
+export type AppendStep =
+  | { readonly kind: 'query'; readonly text: string; readonly values: readonly unknown[] }
+  | { readonly kind: 'copy'; readonly text: string; readonly data: string };
 
 /**
- * The statements that write an append plan: one multi-row INSERT per table,
- * its rows passed as a single JSON array parameter that the server unpacks
- * (`json_array_elements`), so that a chunk of thousands of rows is one round
- * trip and every value stays a bound parameter. Erased values are deleted
- * between the erasure rows and the new value rows; the heads move last.
+ * The steps that write an append plan: each table's rows streamed with one
+ * `COPY … FROM STDIN` (PostgreSQL's bulk path: values travel as data, never
+ * as SQL), erased values deleted between the erasure rows and the new value
+ * rows, and the heads moved last.
  */
-export function appendStatements(plan: AppendPlan): AppendStatement[] {
-  const statements: AppendStatement[] = [];
+export function appendSteps(plan: AppendPlan): AppendStep[] {
+  const steps: AppendStep[] = [];
   for (const rows of plan.tables) {
     if (rows.table === VALUES_TABLE && plan.erasures.length > 0) {
-      statements.push({
-        text: `DELETE FROM identifier_values v USING json_array_elements($1::json) e
+      steps.push({
+        kind: 'query',
+        text: `DELETE FROM identifier_values v USING jsonb_array_elements($1::jsonb) e
                WHERE v.namespace = e->>0 AND v.identifier = (e->>1)::bigint`,
         values: [JSON.stringify(plan.erasures.map((e) => [e.namespace, e.identifier]))],
       });
     }
-    if (rows.count > 0) statements.push(insert(rows));
+    if (rows.count > 0) steps.push({ kind: 'copy', text: `COPY ${rows.table} (${rows.columns.join(', ')}) FROM STDIN`, data: copyText(rows) });
   }
   if (plan.heads.size > 0) {
-    statements.push({
+    steps.push({
+      kind: 'query',
       text: `INSERT INTO namespace_heads (namespace, seq, hash, at)
-             SELECT h->>0, (h->>1)::bigint, h->>2, h->>3 FROM json_array_elements($1::json) h
+             SELECT h->>0, (h->>1)::bigint, h->>2, h->>3 FROM jsonb_array_elements($1::jsonb) h
              ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
       values: [JSON.stringify([...plan.heads].map(([namespace, head]) => [namespace, head.seq, head.hash, head.at]))],
     });
   }
-  return statements;
+  return steps;
 }
 
-function insert(rows: TableRows): AppendStatement {
+/** Characters COPY's text format gives a meaning to, and how a value spells them. */
+const SPECIAL = /[\\\n\r\t]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Rows in COPY's text format: tab-separated, `\N` for NULL, hashes as bytea hex (`\\x…` once escaped). */
+export function copyText(rows: TableRows): string {
   const width = rows.columns.length;
-  const select = rows.columns.map((column, index) => {
-    if (rows.bytes.includes(column)) return `decode(r->>${index}, 'hex')`;
-    return BIGINT_COLUMNS.has(column) ? `(r->>${index})::bigint` : `r->>${index}`;
-  });
-  const matrix: unknown[][] = [];
-  for (let at = 0; at < rows.values.length; at += width) matrix.push(rows.values.slice(at, at + width));
-  return {
-    text: `INSERT INTO ${rows.table} (${rows.columns.join(', ')}) SELECT ${select.join(', ')} FROM json_array_elements($1::json) r`,
-    values: [JSON.stringify(matrix)],
-  };
+  const isBytes = rows.columns.map((column) => rows.bytes.includes(column));
+  const lines: string[] = [];
+  const fields: string[] = new Array<string>(width);
+  for (let at = 0; at < rows.values.length; at += width) {
+    for (let column = 0; column < width; column++) {
+      const value = rows.values[at + column];
+      if (value === null || value === undefined) fields[column] = '\\N';
+      else if (isBytes[column]) fields[column] = `\\\\x${String(value)}`;
+      else if (typeof value === 'number') fields[column] = String(value);
+      else fields[column] = String(value).replace(SPECIAL, (c) => ESCAPES[c] ?? c);
+    }
+    lines.push(fields.join('\t'));
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,6 @@
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { StableIdError } from '../../model/errors.js';
 import type { ChainedEvent, EventSecret } from '../../model/events.js';
 import type { BindingRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
@@ -24,7 +26,7 @@ import type {
   StoredIdentifier,
   WriteOptions,
 } from '../store.js';
-import { appendStatements } from './pg-append.js';
+import { type AppendStep, appendSteps } from './pg-append.js';
 import { isRetryable, toStableIdError } from './pg-errors.js';
 import { migrate } from './pg-migrate.js';
 import { type PostgresTarget, parsePostgresUrl } from './pg-url.js';
@@ -129,6 +131,7 @@ export class PostgresStore implements Store {
       tx = new PgTransaction(
         (sql, values) => this.#query(readClient, sql, values),
         (sql, values) => this.#query(client, sql, values),
+        (step) => this.#step(client, step),
         bulk,
         this.#target.schema,
       );
@@ -197,6 +200,16 @@ export class PostgresStore implements Store {
     return result.rows;
   }
 
+  async #step(client: pg.PoolClient, step: AppendStep): Promise<void> {
+    if (step.kind === 'query') {
+      await this.#query(client, step.text, step.values);
+      return;
+    }
+    const stream = client.query(copyFrom(step.text));
+    stream.end(step.data);
+    await finished(stream);
+  }
+
   #error(error: unknown): StableIdError {
     return toStableIdError(error, this.description);
   }
@@ -215,6 +228,13 @@ function statementName(sql: string): string {
 
 type Query = (sql: string, values?: readonly unknown[]) => Promise<Row[]>;
 
+/*
+ * Batched lookups are driven from the keys asked for: `unnest` of the keys,
+ * each looked up through a LATERAL subquery (`OFFSET 0` keeps the planner
+ * from flattening it). The plan stays one index probe per key even while a
+ * bulk import grows a table far past the statistics the planner last saw,
+ * where a join would turn into a scan of the whole namespace per chunk.
+ */
 class PgReader implements StoreReader {
   protected readonly query: Query;
 
@@ -251,10 +271,10 @@ class PgReader implements StoreReader {
   async findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Promise<StoredIdentifier[]> {
     if (keys.length === 0) return [];
     const rows = await this.query(
-      `SELECT i.*, v.value FROM json_array_elements($2::json) k
-       JOIN identifier_values v ON v.namespace = $1 AND v.scheme = k->>0 AND v.value = k->>1
-       JOIN identifiers i ON i.namespace = v.namespace AND i.entity = v.entity AND i.seq = v.identifier`,
-      [namespace, JSON.stringify(keys.map((key) => [key.scheme, key.value]))],
+      `SELECT i.*, v.value FROM unnest($2::text[], $3::text[]) AS k(scheme, value)
+       CROSS JOIN LATERAL (SELECT * FROM identifier_values WHERE namespace = $1 AND scheme = k.scheme AND value = k.value OFFSET 0) v
+       CROSS JOIN LATERAL (SELECT * FROM identifiers WHERE namespace = $1 AND entity = v.entity AND seq = v.identifier OFFSET 0) i`,
+      [namespace, keys.map((key) => key.scheme), keys.map((key) => key.value)],
     );
     const byKey = new Map(rows.map((row) => [`${String(row['scheme'])}\u0000${String(row['value'])}`, toIdentifier(row)]));
     // In the order of the keys asked for, as one lookup per key would answer.
@@ -274,9 +294,9 @@ class PgReader implements StoreReader {
   async identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]> {
     if (entities.length === 0) return [];
     const rows = await this.query(
-      `SELECT i.*, v.value FROM identifiers i
-       LEFT JOIN identifier_values v ON v.namespace = i.namespace AND v.identifier = i.seq
-       WHERE i.namespace = $1 AND i.entity = ANY($2::text[])
+      `SELECT i.*, v.value FROM unnest($2::text[]) AS e(entity)
+       CROSS JOIN LATERAL (SELECT * FROM identifiers WHERE namespace = $1 AND entity = e.entity OFFSET 0) i
+       LEFT JOIN LATERAL (SELECT value FROM identifier_values WHERE namespace = $1 AND identifier = i.seq OFFSET 0) v ON true
        ORDER BY i.seq`,
       [namespace, [...new Set(entities)]],
     );
@@ -285,7 +305,7 @@ class PgReader implements StoreReader {
 
   async identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]> {
     if (identifiers.length === 0) return [];
-    const rows = await this.query('SELECT * FROM identifier_states WHERE namespace = $1 AND identifier = ANY($2::bigint[]) ORDER BY seq', [
+    const rows = await this.query('SELECT s.* FROM unnest($2::bigint[]) AS i(identifier) CROSS JOIN LATERAL (SELECT * FROM identifier_states WHERE namespace = $1 AND identifier = i.identifier OFFSET 0) s ORDER BY s.seq', [
       namespace,
       [...new Set(identifiers)],
     ]);
@@ -295,7 +315,12 @@ class PgReader implements StoreReader {
   async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
     if (entities.length === 0) return [];
     const unique = [...new Set(entities)];
-    const rows = (await this.query('SELECT * FROM bindings WHERE namespace = $1 AND entity = ANY($2::text[]) ORDER BY version', [namespace, unique])).map(
+    const rows = (
+      await this.query('SELECT b.* FROM unnest($2::text[]) AS e(entity) CROSS JOIN LATERAL (SELECT * FROM bindings WHERE namespace = $1 AND entity = e.entity OFFSET 0) b ORDER BY b.version', [
+        namespace,
+        unique,
+      ])
+    ).map(
       toBinding,
     );
     // Entities in the order asked for, each one's versions in order.
@@ -347,6 +372,7 @@ class PgReader implements StoreReader {
 
 class PgTransaction extends PgReader implements StoreTransaction {
   readonly #write: Query;
+  readonly #step: (step: AppendStep) => Promise<void>;
   readonly #bulk: boolean;
   readonly #schema: string;
   /** The head of each namespace this transaction locked, moved by each append (null: no event yet). */
@@ -355,9 +381,10 @@ class PgTransaction extends PgReader implements StoreTransaction {
   #pending: Promise<void> = Promise.resolve();
   #failure: unknown = null;
 
-  constructor(read: Query, write: Query, bulk: boolean, schema: string) {
+  constructor(read: Query, write: Query, step: (step: AppendStep) => Promise<void>, bulk: boolean, schema: string) {
     super(read);
     this.#write = write;
+    this.#step = step;
     this.#bulk = bulk;
     this.#schema = schema;
   }
@@ -385,7 +412,7 @@ class PgTransaction extends PgReader implements StoreTransaction {
     });
     for (const [namespace, head] of plan.heads) this.#heads.set(namespace, head);
     const write = async (): Promise<void> => {
-      for (const statement of appendStatements(plan)) await this.#write(statement.text, statement.values);
+      for (const step of appendSteps(plan)) await this.#step(step);
     };
     if (!this.#bulk) return write();
     // Once one has failed the transaction is lost: the rest are skipped and the commit reports the failure.
