@@ -13,6 +13,7 @@ import { PostgresStore } from '../src/store/postgres/index.js';
 import { SqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/store.js';
 import { type Bench, type BenchResult, formatNumber, median, timed } from './bench.js';
+import { postgresFloorMs, sqliteFloorMs } from './storage-floor.js';
 
 /** The floors the import must hold on an ordinary machine, in identifiers per second. */
 const FLOOR = { sqlite: 50_000, postgres: 30_000 } as const;
@@ -44,27 +45,51 @@ const bench: Bench = {
       baselineRun(join(dir, 'warm-baseline.db'), warm);
       if (POSTGRES_URL) await registryRun(postgresStore(POSTGRES_URL), warm);
 
-      const runs = { register: [] as number[], alias: [] as number[], baseline: [] as number[], pgRegister: [] as number[], pgAlias: [] as number[] };
+      const runs = {
+        register: [] as number[],
+        alias: [] as number[],
+        both: [] as number[],
+        baseline: [] as number[],
+        rowsOnly: [] as number[],
+        pgRegister: [] as number[],
+        pgAlias: [] as number[],
+        pgBoth: [] as number[],
+        pgRowsOnly: [] as number[],
+      };
+      // Both passes write 2 identifiers per order: the rate of the two together, and of their rows alone.
+      const perSecond = (ms: number): number => (2 * full.n * 1000) / ms;
       for (let run = 1; run <= RUNS; run++) {
-        const rates = await registryRun(() => sqliteStore(join(dir, `run-${run}.db`)), full);
+        const file = join(dir, `run-${run}.db`);
+        const rates = await registryRun(() => sqliteStore(file), full);
         runs.register.push(rates.register);
         runs.alias.push(rates.alias);
+        runs.both.push(perSecond(rates.ms));
         runs.baseline.push(await baselineRun(join(dir, `run-${run}-baseline.db`), full));
-        let line = `  run ${run}/${RUNS}: sqlite register ${formatNumber(rates.register)} ids/s, alias ${formatNumber(rates.alias)} ids/s, baseline ${formatNumber(runs.baseline.at(-1) ?? 0)} rows/s`;
+        runs.rowsOnly.push(perSecond(sqliteFloorMs(file, join(dir, `run-${run}-rows.db`))));
+        let line =
+          `  run ${run}/${RUNS}: sqlite register ${formatNumber(rates.register)} ids/s, alias ${formatNumber(rates.alias)} ids/s, ` +
+          `rows alone ${formatNumber(runs.rowsOnly.at(-1) ?? 0)} ids/s, baseline ${formatNumber(runs.baseline.at(-1) ?? 0)} rows/s`;
         if (POSTGRES_URL) {
           const pgRates = await registryRun(postgresStore(POSTGRES_URL), full);
           runs.pgRegister.push(pgRates.register);
           runs.pgAlias.push(pgRates.alias);
-          line += `; postgres register ${formatNumber(pgRates.register)} ids/s, alias ${formatNumber(pgRates.alias)} ids/s`;
+          runs.pgBoth.push(perSecond(pgRates.ms));
+          runs.pgRowsOnly.push(perSecond(await postgresFloorMs(file, POSTGRES_URL)));
+          line += `; postgres register ${formatNumber(pgRates.register)} ids/s, alias ${formatNumber(pgRates.alias)} ids/s, rows alone ${formatNumber(runs.pgRowsOnly.at(-1) ?? 0)} ids/s`;
         }
         log(line);
       }
       const mapping = { name: 'mapping table', value: median(runs.baseline), unit: 'rows/s' };
-      const results = [result('register', FLOOR.sqlite, runs.register, mapping), result('alias', FLOOR.sqlite, runs.alias, mapping)];
+      const results = [
+        result('register', FLOOR.sqlite, runs.register, mapping),
+        result('alias', FLOOR.sqlite, runs.alias, mapping),
+        result('both passes', FLOOR.sqlite, runs.both, { name: 'same rows, no logic', value: median(runs.rowsOnly), unit: 'ids/s' }),
+      ];
       if (POSTGRES_URL) {
         results.push(
           result('postgres register', FLOOR.postgres, runs.pgRegister, { name: 'sqlite register', value: median(runs.register), unit: 'ids/s' }),
           result('postgres alias', FLOOR.postgres, runs.pgAlias, { name: 'sqlite alias', value: median(runs.alias), unit: 'ids/s' }),
+          result('postgres both passes', FLOOR.postgres, runs.pgBoth, { name: 'same rows COPY, no logic', value: median(runs.pgRowsOnly), unit: 'ids/s' }),
         );
       }
       return results;
@@ -158,7 +183,7 @@ function orderTypeId(i: number): string {
 }
 
 /** Both passes into a fresh registry; identifiers per second of each. */
-async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ register: number; alias: number }> {
+async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ register: number; alias: number; ms: number }> {
   const { store, dispose } = open();
   const registry = new Registry(store);
   try {
@@ -172,7 +197,7 @@ async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ r
         throw new Error(`${pass} pass wrote ${result.written} of ${files.n} (${result.failed} failed): the bench measures nothing`);
       }
     }
-    return { register: (files.n * 1000) / register.ms, alias: (files.n * 1000) / alias.ms };
+    return { register: (files.n * 1000) / register.ms, alias: (files.n * 1000) / alias.ms, ms: register.ms + alias.ms };
   } finally {
     await registry.close();
     await dispose();

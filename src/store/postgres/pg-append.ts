@@ -41,20 +41,23 @@ export function appendSteps(plan: AppendPlan): AppendStep[] {
 const SPECIAL = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Rows in COPY's text format: tab-separated, `\N` for NULL, hashes as bytea hex (`\\x…` once escaped). */
+/** One field in COPY's text format: `\N` for NULL, bytes as bytea hex (`\\x…` once escaped), text escaped. */
+export function copyField(value: unknown, bytes = false): string {
+  if (value === null || value === undefined) return '\\N';
+  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+  if (bytes) return `\\\\x${String(value)}`;
+  if (typeof value === 'number') return String(value);
+  return String(value).replace(SPECIAL, (c) => ESCAPES[c] ?? c);
+}
+
+/** Rows in COPY's text format: one line per row, tab-separated; hash columns hold hex and are sent as bytea. */
 export function copyText(rows: TableRows): string {
   const width = rows.columns.length;
   const isBytes = rows.columns.map((column) => rows.bytes.includes(column));
   const lines: string[] = [];
   const fields: string[] = new Array<string>(width);
   for (let at = 0; at < rows.values.length; at += width) {
-    for (let column = 0; column < width; column++) {
-      const value = rows.values[at + column];
-      if (value === null || value === undefined) fields[column] = '\\N';
-      else if (isBytes[column]) fields[column] = `\\\\x${String(value)}`;
-      else if (typeof value === 'number') fields[column] = String(value);
-      else fields[column] = String(value).replace(SPECIAL, (c) => ESCAPES[c] ?? c);
-    }
+    for (let column = 0; column < width; column++) fields[column] = copyField(rows.values[at + column], isBytes[column]);
     lines.push(fields.join('\t'));
   }
   return `${lines.join('\n')}\n`;
