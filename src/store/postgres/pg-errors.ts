@@ -34,7 +34,7 @@ export function toStableIdError(error: unknown, where: string): StableIdError {
   if (message.startsWith('stableid:')) {
     return new StableIdError('IMMUTABLE_ROW', message.slice('stableid: '.length), {}, { cause: error });
   }
-  if (NETWORK_CODES.has(code) || unavailable(code) || /connection terminated|connection (?:was )?closed|timeout/i.test(message)) {
+  if (NETWORK_CODES.has(code) || unavailable(code) || /connection terminated|connection (?:was )?closed|connection error|not queryable|timeout/i.test(message)) {
     return new StableIdError('STORE_UNAVAILABLE', `cannot use ${where}: ${message}`, { store: where, ...(code ? { sqlstate: code } : {}) }, { cause: error });
   }
   if (isRetryable(error)) {

@@ -67,6 +67,8 @@ export class PostgresStore implements Store {
     });
     // A pooled connection that dies while idle is replaced on next use; it must not bring the process down.
     this.#pool.on('error', () => undefined);
+    // Nor one lost mid-transaction: the query that needed it reports the loss. Once per connection, not per checkout.
+    this.#pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** A store for `postgres://…` (or `postgresql://…`); connects and migrates on first use. */
@@ -159,10 +161,7 @@ export class PostgresStore implements Store {
         throw error;
       });
       await this.#ready;
-      const client = await this.#pool.connect();
-      // A connection lost mid-transaction is reported by the query that needed it; the event must not go unhandled.
-      client.on('error', () => undefined);
-      return client;
+      return await this.#pool.connect();
     } catch (error) {
       throw this.#error(error);
     }
@@ -170,7 +169,6 @@ export class PostgresStore implements Store {
 
   async #migrate(): Promise<void> {
     const client = await this.#pool.connect();
-    client.on('error', () => undefined);
     try {
       await migrate((sql, values) => client.query(sql, values ? [...values] : undefined), this.#target);
       client.release();
