@@ -1,5 +1,8 @@
 import { userInfo } from 'node:os';
-import { openRegistry } from '../open.js';
+import { type RunStore, openRunStore } from '../migrate/runs/index.js';
+import { type Source, openSource } from '../migrate/source/index.js';
+import { StableIdError } from '../model/errors.js';
+import { defaultDatabase, openRegistry } from '../open.js';
 import type { CallContext } from '../registry/registry.js';
 import { Registry } from '../registry/registry.js';
 
@@ -35,6 +38,8 @@ export class CliContext {
   readonly io: CliIO;
   #options: GlobalOptions = {};
   #registry: Registry | undefined;
+  #source: Source | undefined;
+  #runs: RunStore | undefined;
 
   constructor(io: CliIO) {
     this.io = io;
@@ -53,8 +58,31 @@ export class CliContext {
   }
 
   registry(): Registry {
-    this.#registry ??= openRegistry(this.#options.db ?? this.io.env['STABLEID_DB'] ?? null, { actor: defaultActor(this.io.env) });
+    this.#registry ??= openRegistry(this.#database(), { actor: defaultActor(this.io.env) });
     return this.#registry;
+  }
+
+  /** The migration run records, kept beside the registry in the same database. */
+  runs(): RunStore {
+    this.#runs ??= openRunStore(this.#database());
+    return this.#runs;
+  }
+
+  /** Who this invocation is, for run records and leases. */
+  get actor(): string {
+    return this.#options.actor ?? defaultActor(this.io.env);
+  }
+
+  #database(): string {
+    return this.#options.db ?? this.io.env['STABLEID_DB'] ?? defaultDatabase();
+  }
+
+  /** The migration source named by `--source` or STABLEID_SOURCE, opened once and closed at the end. */
+  async source(reference?: string): Promise<Source> {
+    const target = reference ?? this.io.env['STABLEID_SOURCE'];
+    if (!target) throw new StableIdError('INVALID_ARGUMENT', 'name the data store to migrate with --source <file or postgres://…> or STABLEID_SOURCE', { field: 'source' });
+    this.#source ??= openSource(target);
+    return this.#source;
   }
 
   /** Who, why and under which correlation id this invocation writes. */
@@ -80,5 +108,9 @@ export class CliContext {
   async close(): Promise<void> {
     await this.#registry?.close();
     this.#registry = undefined;
+    await this.#source?.close();
+    this.#source = undefined;
+    await this.#runs?.close();
+    this.#runs = undefined;
   }
 }

@@ -5,6 +5,7 @@ import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
 import { addDefinitionCommands } from './commands/definitions.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addImportCommand } from './commands/import.js';
+import { addMigrateCommands } from './commands/migrate.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { addWriteCommands } from './commands/writes.js';
@@ -20,7 +21,7 @@ export function buildProgram(cli: CliContext): Command {
   const program = new Command('stableid')
     .description('The canonical registry of external identifiers: register, alias, rebind, resolve, translate, verify.')
     .version(version())
-    .option('--db <path>', 'the registry database: a SQLite file path (default: $STABLEID_DB or ./.stableid/registry.db)')
+    .option('--db <path>', 'the registry database: a SQLite file path or postgres://… (default: $STABLEID_DB or ./.stableid/registry.db)')
     .option('--json', 'print results (and errors) as JSON on stdout')
     .option('--actor <name>', 'who is writing, recorded on every event (default: $STABLEID_ACTOR or cli:<user>)')
     .option('--reason <text>', 'why, recorded on every event this command writes')
@@ -51,6 +52,7 @@ Examples:
   addReadCommands(program, cli);
   addImportCommand(program, cli);
   addVerifyCommand(program, cli);
+  addMigrateCommands(program, cli);
   addDemoCommand(program, cli);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

@@ -29,6 +29,7 @@ import type {
 import { type AppendStep, appendSteps } from './pg-append.js';
 import { isRetryable, toStableIdError } from './pg-errors.js';
 import { migrate } from './pg-migrate.js';
+import { createPool } from './pg-pool.js';
 import { type PostgresTarget, parsePostgresUrl } from './pg-url.js';
 
 /** How often a transaction that lost a deadlock is run again before STORE_BUSY. */
@@ -58,17 +59,7 @@ export class PostgresStore implements Store {
   private constructor(target: PostgresTarget, poolSize: number) {
     this.#target = target;
     this.description = target.description;
-    this.#pool = new pg.Pool({
-      connectionString: target.connectionString,
-      max: poolSize,
-      connectionTimeoutMillis: 10_000,
-      // Every connection works in the registry's schema, and nowhere else.
-      options: `-c search_path=${target.schema}`,
-    });
-    // A pooled connection that dies while idle is replaced on next use; it must not bring the process down.
-    this.#pool.on('error', () => undefined);
-    // Nor one lost mid-transaction: the query that needed it reports the loss. Once per connection, not per checkout.
-    this.#pool.on('connect', (client) => client.on('error', () => undefined));
+    this.#pool = createPool(target, poolSize);
   }
 
   /** A store for `postgres://…` (or `postgresql://…`); connects and migrates on first use. */

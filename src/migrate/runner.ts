@@ -1,0 +1,380 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { typeid } from 'typeid-js';
+import { StableIdError } from '../model/errors.js';
+import type { Registry } from '../registry/registry.js';
+import { type BatchContext, type BatchCounts, emptyCounts, migrateBatch } from './batch.js';
+import { type CollectionDigests, digestCollection, identifierItem } from './collection-digest.js';
+import { type SetDigest, differingRanges, rangeOf } from './digest.js';
+import type { SchemeFormats } from './document-change.js';
+import { getField } from './fields.js';
+import { canonicalIdentifier } from './identifiers.js';
+import type { Migration } from './migration.js';
+import { migrationFormats, planMigration } from './plan.js';
+import { HeldLease } from './run-lease.js';
+import type { RunRecord, RunStatus, RunStore } from './runs/run-store.js';
+import type { JsonObject, JsonValue, SourceCollection } from './source/source.js';
+import { DEFAULT_WAVES, inWaves } from './waves.js';
+
+export interface RunDependencies {
+  readonly registry: Registry;
+  readonly runs: RunStore;
+  readonly collection: SourceCollection;
+  /** The source's description, recorded on the run. */
+  readonly source: string;
+  readonly migration: Migration;
+  readonly clock?: () => Date;
+}
+
+/** Settings a run keeps; `migrate set` changes batchTimeMs and maxRate of a running one. */
+export interface RunSettings {
+  readonly waves: readonly number[];
+  /** A fixed batch size; by default the size adapts to batchTimeMs. */
+  readonly batchSize: number | null;
+  readonly batchTimeMs: number;
+  /** Documents per second at most; null for no limit. */
+  readonly maxRate: number | null;
+  /** `manual` stops at each gate until `migrate continue`. */
+  readonly gate: 'auto' | 'manual';
+  /** How many documents may fail before a gate fails the run. */
+  readonly errorBudget: number;
+}
+
+export interface RunOptions extends Partial<RunSettings> {
+  readonly actor?: string;
+  /** Names this runner in the lease; default host, process and a random suffix. */
+  readonly holder?: string;
+  readonly leaseMs?: number;
+  readonly onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress {
+  readonly run: string;
+  /** 1-based wave number, and how many there are. */
+  readonly wave: number;
+  readonly waves: number;
+  /** Documents read in this wave so far, of the collection's count. */
+  readonly done: number;
+  readonly total: number;
+  readonly written: number;
+  readonly failed: number;
+}
+
+/** The record of one finished wave and its gate. */
+export interface WaveRecord {
+  readonly wave: number;
+  readonly percent: number;
+  readonly counts: BatchCounts;
+  readonly digest: SetDigest;
+  readonly gate: GateResult;
+  readonly finishedAt: string;
+}
+
+export interface GateResult {
+  readonly ok: boolean;
+  readonly reasons: readonly string[];
+  /** Identifiers (scheme, value, entity) found more than once, or not at all, in the ranges that differ; and the documents that carry them. */
+  readonly duplicated: readonly { readonly item: string; readonly keys: readonly string[] }[];
+  readonly missing: readonly string[];
+}
+
+const DEFAULTS: RunSettings = { waves: DEFAULT_WAVES, batchSize: null, batchTimeMs: 500, maxRate: null, gate: 'auto', errorBudget: 0 };
+const MIN_BATCH = 10;
+const MAX_BATCH = 5000;
+const FIRST_BATCH = 200;
+const MAX_FAILURES_KEPT = 100;
+
+/** Statuses a new `migrate run` picks up instead of starting over. */
+const RESUMABLE: readonly RunStatus[] = ['running', 'paused', 'failed', 'pending'];
+
+/**
+ * Runs (or resumes) a migration: a dry run that must be clean, every
+ * external identifier registered, digests taken, then the waves, each
+ * batch checkpointed and each wave closed by a gate.
+ */
+export async function runMigration(deps: RunDependencies, options: RunOptions = {}): Promise<RunRecord> {
+  const clock = deps.clock ?? (() => new Date());
+  const holder = options.holder ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const lease = await HeldLease.acquire(deps.runs, deps.migration.id, holder, options.leaseMs ?? 30_000, clock);
+  try {
+    const formats = await migrationFormats(deps.registry, deps.migration);
+    const existing = (await deps.runs.listRuns(deps.migration.id)).find((run) => RESUMABLE.includes(run.status) || run.status === 'gated');
+    if (existing?.status === 'gated') {
+      throw new StableIdError('STATE_CONFLICT', `run ${existing.id} waits at its gate after wave ${existing.wave + 1}: release it with \`migrate continue ${existing.id}\``, {
+        run: existing.id,
+      });
+    }
+    const run = existing ?? (await startRun(deps, formats, options, clock));
+    return await new WaveRunner(deps, formats, run, lease, options, clock).run();
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Releases a run held at a manual gate and runs its next waves. */
+export async function continueRun(deps: RunDependencies, runId: string, options: RunOptions = {}): Promise<RunRecord> {
+  const run = await requireRun(deps.runs, runId);
+  if (run.status !== 'gated') throw new StableIdError('STATE_CONFLICT', `run ${runId} is ${run.status}, not waiting at a gate`, { run: runId });
+  await deps.runs.updateRun(runId, { status: 'running', wave: run.wave + 1, details: run.details, updatedAt: (deps.clock ?? (() => new Date()))().toISOString() });
+  return runMigration(deps, options);
+}
+
+export async function requireRun(runs: RunStore, id: string): Promise<RunRecord> {
+  const run = await runs.getRun(id);
+  if (!run) throw new StableIdError('RUN_NOT_FOUND', `no migration run ${JSON.stringify(id)}`, { run: id });
+  return run;
+}
+
+/** The settings a run was started with, as recorded. */
+export function runSettings(run: RunRecord): RunSettings {
+  const recorded = (run.details['settings'] ?? {}) as Partial<RunSettings>;
+  return { ...DEFAULTS, ...recorded, waves: run.waves };
+}
+
+async function startRun(deps: RunDependencies, formats: SchemeFormats, options: RunOptions, clock: () => Date): Promise<RunRecord> {
+  const { registry, migration, collection } = deps;
+  const plan = await planMigration(registry, collection, migration, { diffs: 0 });
+  if (!plan.ok) {
+    const first = plan.problems[0];
+    throw new StableIdError(
+      'MIGRATION_INVALID',
+      `the plan of "${migration.id}" found ${plan.problemCount} problem(s)${first ? `, the first: ${first.kind} at ${JSON.stringify(first.key)}: ${first.message}` : ''}; run \`migrate plan\` for all of them`,
+      { migration: migration.id, problems: plan.problemCount },
+    );
+  }
+  const settings: RunSettings = {
+    waves: options.waves ?? DEFAULTS.waves,
+    batchSize: options.batchSize ?? DEFAULTS.batchSize,
+    batchTimeMs: options.batchTimeMs ?? DEFAULTS.batchTimeMs,
+    maxRate: options.maxRate ?? DEFAULTS.maxRate,
+    gate: options.gate ?? DEFAULTS.gate,
+    errorBudget: options.errorBudget ?? DEFAULTS.errorBudget,
+  };
+  const id = typeid('run').toString();
+  const now = clock().toISOString();
+  const actor = options.actor ?? 'stableid';
+  // Every identifier is known to the registry before anything moves, bound to where its document lives now.
+  const store = bindingStore(deps);
+  const unregistered = plan.identifierDiff.filter((entry) => entry.entity === null);
+  if (unregistered.length > 0) {
+    await registry.writeMany(
+      unregistered.map((entry) => ({
+        request: { op: 'register' as const, namespace: migration.namespace, scheme: entry.identifier.scheme, value: entry.identifier.value, binding: { store, collection: migration.collection, key: entry.key } },
+      })),
+      { bulk: true, keepOutcomes: false, correlationId: id, actor, reason: `migration ${migration.id}, run ${id}: registered before the first wave` },
+    );
+  }
+  const registeredAt = clock().toISOString();
+  const digests = await digestCollection(registry, collection, migration, formats);
+  const record: RunRecord = {
+    id,
+    migration: migration.id,
+    namespace: migration.namespace,
+    collection: migration.collection,
+    source: deps.source,
+    status: 'running',
+    waves: settings.waves,
+    wave: 0,
+    actor,
+    createdAt: now,
+    updatedAt: registeredAt,
+    details: json({ settings, plan: plan.counts, registered: unregistered.length, registeredAt, digestsBefore: digests, waves: [], failures: [] }),
+  };
+  await deps.runs.createRun(record);
+  return record;
+}
+
+export const bindingStore = (deps: Pick<RunDependencies, 'migration' | 'source'>): string => deps.migration.bindingStore ?? deps.source;
+
+/** A JSON value from a plain object built here (digests, counts, settings). */
+export const json = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
+class WaveRunner {
+  readonly #deps: RunDependencies;
+  readonly #formats: SchemeFormats;
+  readonly #lease: HeldLease;
+  readonly #options: RunOptions;
+  readonly #clock: () => Date;
+  #run: RunRecord;
+  #batchSize: number;
+
+  constructor(deps: RunDependencies, formats: SchemeFormats, run: RunRecord, lease: HeldLease, options: RunOptions, clock: () => Date) {
+    this.#deps = deps;
+    this.#formats = formats;
+    this.#run = run;
+    this.#lease = lease;
+    this.#options = options;
+    this.#clock = clock;
+    this.#batchSize = runSettings(run).batchSize ?? FIRST_BATCH;
+  }
+
+  async run(): Promise<RunRecord> {
+    await this.#update({ status: 'running' });
+    for (let wave = this.#run.wave; wave < this.#run.waves.length; wave++) {
+      if (wave !== this.#run.wave) await this.#update({ wave });
+      const counts = await this.#wave(wave);
+      if (counts === null) return this.#run;
+      const gate = await this.#gate(counts);
+      const record: WaveRecord = { wave: wave + 1, percent: this.#run.waves[wave] ?? 100, counts, digest: gate.digest, gate: gate.result, finishedAt: this.#clock().toISOString() };
+      const waves = [...((this.#run.details['waves'] as JsonValue[] | undefined) ?? []), json(record)];
+      if (!gate.result.ok) {
+        await this.#update({ status: 'failed', details: { ...this.#run.details, waves, failure: json({ code: 'GATE_FAILED', wave: wave + 1, reasons: gate.result.reasons }) } });
+        throw new StableIdError('GATE_FAILED', `the gate after wave ${wave + 1} of run ${this.#run.id} failed: ${gate.result.reasons.join('; ')}`, {
+          run: this.#run.id,
+          wave: wave + 1,
+        });
+      }
+      const last = wave === this.#run.waves.length - 1;
+      const stopAtGate = !last && runSettings(this.#run).gate === 'manual';
+      await this.#update({ status: last ? 'completed' : stopAtGate ? 'gated' : 'running', details: { ...this.#run.details, waves, ...(last ? { finishedAt: this.#clock().toISOString() } : {}) } });
+      if (stopAtGate) return this.#run;
+    }
+    return this.#run;
+  }
+
+  /** One wave, partition by partition from its checkpoints; null when the run was paused or aborted meanwhile. */
+  async #wave(wave: number): Promise<BatchCounts | null> {
+    const { collection, runs } = this.#deps;
+    const run = this.#run.id;
+    const done = new Map((await runs.checkpoints(run, wave)).map((c) => [c.partition, c]));
+    const total = await collection.count();
+    const counts = emptyCounts();
+    for (const checkpoint of done.values()) add(counts, checkpoint.counts as unknown as BatchCounts);
+    const context = this.#batchContext(wave);
+    for (const partition of await collection.partitions(1)) {
+      const checkpoint = done.get(partition.id);
+      if (checkpoint?.done) continue;
+      let cursor = checkpoint?.cursor ?? null;
+      const partitionCounts = { ...emptyCounts(), ...((checkpoint?.counts ?? {}) as Partial<BatchCounts>) };
+      for (;;) {
+        if (await this.#stopped()) return null;
+        this.#lease.check();
+        const started = performance.now();
+        const page = await collection.scan(partition, cursor, this.#batchSize);
+        const result = await migrateBatch(context, page.documents);
+        add(partitionCounts, result);
+        add(counts, result);
+        await this.#noteFailures(result.failures);
+        cursor = page.cursor ?? page.documents.at(-1)?.key ?? cursor;
+        await runs.saveCheckpoint({ run, wave, partition: partition.id, cursor, done: page.cursor === null, counts: { ...partitionCounts } });
+        this.#options.onProgress?.({ run, wave: wave + 1, waves: this.#run.waves.length, done: counts.seen, total, written: counts.written, failed: counts.failed });
+        if (page.cursor === null) break;
+        await this.#pace(page.documents.length, performance.now() - started);
+      }
+    }
+    return counts;
+  }
+
+  #batchContext(wave: number): BatchContext {
+    const { registry, runs, collection, migration } = this.#deps;
+    return {
+      run: this.#run.id,
+      registry,
+      runs,
+      collection,
+      migration,
+      formats: this.#formats,
+      bindingStore: bindingStore(this.#deps),
+      inWave: (change) => change.identifier !== null && inWaves(change.identifier, this.#run.waves, wave),
+      fence: () => this.#lease.fence,
+      actor: this.#run.actor,
+    };
+  }
+
+  /** Adapts the batch size to the target batch time, and waits to hold the maximum rate; both re-read from the run record. */
+  async #pace(size: number, elapsedMs: number): Promise<void> {
+    const settings = runSettings(this.#run);
+    if (settings.batchSize === null && elapsedMs > 0) {
+      const scaled = Math.round(this.#batchSize * Math.min(2, Math.max(0.5, settings.batchTimeMs / elapsedMs)));
+      this.#batchSize = Math.min(MAX_BATCH, Math.max(MIN_BATCH, scaled));
+    }
+    if (settings.maxRate !== null && settings.maxRate > 0) {
+      const wait = (size / settings.maxRate) * 1000 - elapsedMs;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /** Whether `migrate pause` or `abort` stopped the run; picks up `migrate set` on the way. */
+  async #stopped(): Promise<boolean> {
+    const current = await this.#deps.runs.getRun(this.#run.id);
+    if (current) this.#run = current;
+    return this.#run.status === 'paused' || this.#run.status === 'aborted';
+  }
+
+  async #noteFailures(failures: readonly { key: string; reason: string }[]): Promise<void> {
+    if (failures.length === 0) return;
+    const kept = (this.#run.details['failures'] as JsonValue[] | undefined) ?? [];
+    if (kept.length >= MAX_FAILURES_KEPT) return;
+    await this.#update({ details: { ...this.#run.details, failures: [...kept, ...json(failures.slice(0, MAX_FAILURES_KEPT - kept.length) as unknown as JsonObject) as unknown as JsonValue[]] } });
+  }
+
+  /**
+   * The gate: the identifiers of the whole collection, resolved through the
+   * registry, must be exactly those before the run — each present once, each
+   * with the same entity — and the failures within the error budget.
+   */
+  async #gate(counts: BatchCounts): Promise<{ result: GateResult; digest: SetDigest }> {
+    const { registry, collection, migration } = this.#deps;
+    const before = (this.#run.details['digestsBefore'] as unknown as CollectionDigests).identifiers;
+    const after = (await digestCollection(registry, collection, migration, this.#formats)).identifiers;
+    const reasons: string[] = [];
+    const settings = runSettings(this.#run);
+    const failed = totalFailed(this.#run) + counts.failed;
+    if (failed > settings.errorBudget) reasons.push(`${failed} document(s) failed, over the error budget of ${settings.errorBudget}`);
+    const differing = differingRanges(before, after);
+    if (differing.length === 0) return { result: { ok: reasons.length === 0, reasons, duplicated: [], missing: [] }, digest: after };
+    // Narrow down: the members of the differing ranges now, against what the run's before-images say was there.
+    const found = new Map<string, string[]>();
+    await digestCollection(registry, collection, migration, this.#formats, { ranges: new Set(differing), found });
+    const duplicated = [...found].filter(([, keys]) => keys.length > 1).map(([item, keys]) => ({ item, keys }));
+    const missing = await this.#missing(new Set(differing), found);
+    reasons.push(
+      `identifiers differ from before the run in ${differing.length} digest range(s) (count ${before.count} before, ${after.count} now)` +
+        `${duplicated.length > 0 ? `; ${duplicated.length} carried by more than one document` : ''}${missing.length > 0 ? `; ${missing.length} missing` : ''}`,
+    );
+    return { result: { ok: false, reasons, duplicated, missing }, digest: after };
+  }
+
+  /** Identifiers the run's before-images held in the given ranges that no document carries now. */
+  async #missing(ranges: ReadonlySet<number>, found: ReadonlyMap<string, string[]>): Promise<string[]> {
+    const { runs, registry, migration } = this.#deps;
+    const { scheme, field } = migration.identifier;
+    const missing: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const images = await runs.beforeImages(this.#run.id, cursor, 1000);
+      if (images.length === 0) return missing;
+      const carried = images.flatMap((image) => {
+        const raw = getField(image.before, field);
+        const value = typeof raw === 'string' ? canonicalIdentifier(this.#formats, scheme, raw) : null;
+        return value === null ? [] : [{ key: image.key, value }];
+      });
+      const resolved = await registry.resolveMany(migration.namespace, carried.map(({ value }) => ({ scheme, value })));
+      carried.forEach(({ key, value }, index) => {
+        const result = resolved[index];
+        const item = identifierItem(scheme, value, result?.ok ? result.result.entity : null);
+        if (ranges.has(rangeOf(item)) && !found.has(item)) missing.push(`${scheme} ${value} (document ${JSON.stringify(key)} before the run)`);
+      });
+      cursor = images.at(-1)?.key ?? null;
+    }
+  }
+
+  async #update(change: Partial<Pick<RunRecord, 'status' | 'wave' | 'details'>>): Promise<void> {
+    const next = { status: change.status ?? this.#run.status, wave: change.wave ?? this.#run.wave, details: change.details ?? this.#run.details, updatedAt: this.#clock().toISOString() };
+    await this.#deps.runs.updateRun(this.#run.id, next);
+    this.#run = { ...this.#run, ...next };
+  }
+}
+
+function add(into: BatchCounts, from: Partial<BatchCounts>): void {
+  into.seen += from.seen ?? 0;
+  into.written += from.written ?? 0;
+  into.skipped += from.skipped ?? 0;
+  into.conflicts += from.conflicts ?? 0;
+  into.failed += from.failed ?? 0;
+}
+
+function totalFailed(run: RunRecord): number {
+  const waves = (run.details['waves'] as unknown as WaveRecord[] | undefined) ?? [];
+  return waves.reduce((sum, wave) => sum + wave.counts.failed, 0);
+}

@@ -1,0 +1,21 @@
+import { type Migration, defineMigration } from '../../src/migrate/migration.js';
+import type { JsonObject } from '../../src/migrate/source/source.js';
+import { ORDER, legacy, typeId } from '../registry/fixtures.js';
+
+/** An order as the legacy application stores it, keyed by its legacy number. */
+export const order = (n: number): JsonObject => ({ number: legacy(n), total: n * 10, customer: { name: `c${n}` } });
+
+export const orders = (numbers: readonly number[]): Record<string, JsonObject> => Object.fromEntries(numbers.map((n) => [legacy(n), order(n)]));
+
+export const numberOf = (document: JsonObject): number => Number(String(document['number']).slice(4));
+
+/** Re-keys each order by a TypeID it adds in scheme v2, and reshapes its total. */
+export const rekey: Migration = defineMigration({
+  id: 'orders-v2',
+  namespace: ORDER,
+  collection: 'orders',
+  identifier: { field: 'number', scheme: 'v1' },
+  transform: (document) => ({ ...document, total: { amount: document['total'] ?? 0, currency: 'EUR' } }),
+  key: ({ after }) => String(after['publicId']),
+  add: [{ scheme: 'v2', field: 'publicId', derive: ({ before }) => typeId(numberOf(before)) }],
+});
