@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BatchRejectedError, StableIdError, toStableIdError } from '../model/errors.js';
 import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
+import { addChangelogCommand } from './commands/changelog.js';
 import { addDefinitionCommands } from './commands/definitions.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addImportCommand } from './commands/import.js';
@@ -53,6 +54,7 @@ Examples:
   addImportCommand(program, cli);
   addVerifyCommand(program, cli);
   addMigrateCommands(program, cli);
+  addChangelogCommand(program, cli);
   addDemoCommand(program, cli);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

@@ -1,4 +1,5 @@
 import { StableIdError } from '../model/errors.js';
+import { HOOK_EVENTS, type Hooks } from './hooks.js';
 import type { JsonObject } from './source/source.js';
 
 /** Where a document keeps its external identifier, and in which scheme of the migration's namespace. */
@@ -45,6 +46,8 @@ export interface Migration {
   readonly add?: readonly AddedIdentifier[];
   /** The store named in the bindings the migration records (the collection is the source collection). Default: the source's description. */
   readonly bindingStore?: string;
+  /** Shell commands run around each wave and when a run ends or is rolled back, with the run's status as JSON on stdin. */
+  readonly hooks?: Hooks;
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -65,6 +68,10 @@ export function defineMigration(migration: Migration): Migration {
   if (typeof m.transform !== 'function') throw invalid('transform must be a function (document) => document', 'transform');
   if (m.key !== undefined && typeof m.key !== 'function') throw invalid('key must be a function ({ key, before, after }) => string', 'key');
   if (m.bindingStore !== undefined && (typeof m.bindingStore !== 'string' || m.bindingStore === '')) throw invalid('bindingStore must be a non-empty string', 'bindingStore');
+  for (const [event, command] of Object.entries(m.hooks ?? {})) {
+    if (!(HOOK_EVENTS as readonly string[]).includes(event)) throw invalid(`hooks.${event} is not a hook event (${HOOK_EVENTS.join(', ')})`, `hooks.${event}`);
+    if (typeof command !== 'string' || command.trim() === '') throw invalid(`hooks.${event} must be a shell command`, `hooks.${event}`);
+  }
   const schemes = new Set<string>([m.identifier.scheme]);
   for (const [index, added] of (m.add ?? []).entries()) {
     const where = `add[${index}]`;

@@ -7,10 +7,11 @@ import { sameDigest } from './digest.js';
 import { getField } from './fields.js';
 import { canonicalIdentifier } from './identifiers.js';
 import { migrationFormats } from './plan.js';
+import { type Hooks, runHook } from './hooks.js';
 import { HeldLease } from './run-lease.js';
 import { type RunDependencies, bindingStore, json, requireRun } from './runner.js';
 import type { BeforeImage, RunRecord } from './runs/run-store.js';
-import type { JsonValue, SourceDocument, WriteOp } from './source/source.js';
+import type { JsonObject, JsonValue, SourceDocument, WriteOp } from './source/source.js';
 
 export interface RollbackOptions {
   /** Mark the identifiers the run added as retracted (archived, with the reason); by default they stay, as clients may hold them. */
@@ -19,6 +20,8 @@ export interface RollbackOptions {
   readonly holder?: string;
   readonly leaseMs?: number;
   readonly onProgress?: (progress: { readonly done: number; readonly restored: number; readonly conflicts: number }) => void;
+  /** Hook commands that add to (and override) the migration's own; `rollback` runs when the rollback is done. */
+  readonly hooks?: Hooks;
 }
 
 /** A document rollback left alone because the application changed it after the run did. */
@@ -77,12 +80,14 @@ export async function rollbackRun(deps: RunDependencies, runId: string, options:
     const after = await digestCollection(deps.registry, deps.collection, deps.migration, formats);
     const digestsEqual = before !== undefined && sameDigest(before.identifiers, after.identifiers) && sameDigest(before.documents, after.documents);
     const report: RollbackReport = { run: runId, restored, untouched, conflicts, digestsEqual };
-    await deps.runs.updateRun(runId, {
-      status: 'rolled-back',
-      wave: run.wave,
-      details: { ...run.details, rollback: json({ ...report, conflicts: conflicts.slice(0, 1000), at: clock().toISOString(), digestsAfter: after }) as JsonValue },
-      updatedAt: clock().toISOString(),
-    });
+    const details: JsonObject = { ...run.details, rollback: json({ ...report, conflicts: conflicts.slice(0, 1000), at: clock().toISOString(), digestsAfter: after }) as JsonValue };
+    await deps.runs.updateRun(runId, { status: 'rolled-back', wave: run.wave, details, updatedAt: clock().toISOString() });
+    const hook = { ...deps.migration.hooks, ...options.hooks }.rollback;
+    if (hook) {
+      const result = await runHook('rollback', hook, { run: runId, migration: run.migration, payload: { run: { ...run, status: 'rolled-back', details }, rollback: report } });
+      const hooks = [...((details['hooks'] as JsonValue[] | undefined) ?? []).slice(-49), json(result)];
+      await deps.runs.updateRun(runId, { status: 'rolled-back', wave: run.wave, details: { ...details, hooks }, updatedAt: clock().toISOString() });
+    }
     return report;
   } finally {
     await lease.release();

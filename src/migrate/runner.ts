@@ -11,6 +11,7 @@ import { getField } from './fields.js';
 import { canonicalIdentifier } from './identifiers.js';
 import type { Migration } from './migration.js';
 import { migrationFormats, planMigration } from './plan.js';
+import { type HookEvent, type Hooks, runHook } from './hooks.js';
 import { HeldLease } from './run-lease.js';
 import type { RunRecord, RunStatus, RunStore } from './runs/run-store.js';
 import type { JsonObject, JsonValue, SourceCollection } from './source/source.js';
@@ -46,6 +47,8 @@ export interface RunOptions extends Partial<RunSettings> {
   readonly holder?: string;
   readonly leaseMs?: number;
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Hook commands that add to (and override) the migration's own. */
+  readonly hooks?: Hooks;
 }
 
 export interface RunProgress {
@@ -212,24 +215,42 @@ class WaveRunner {
     await this.#update({ status: 'running' });
     for (let wave = this.#run.wave; wave < this.#run.waves.length; wave++) {
       if (wave !== this.#run.wave) await this.#update({ wave });
+      const fresh = (await this.#deps.runs.checkpoints(this.#run.id, wave)).length === 0;
+      if (fresh && !(await this.#hook('beforeWave', wave))) await this.#fail(wave, ['the beforeWave hook failed'], []);
       const counts = await this.#wave(wave);
       if (counts === null) return this.#run;
       const gate = await this.#gate(counts);
+      if (gate.result.ok && !(await this.#hook('afterWave', wave))) {
+        gate.result = { ...gate.result, ok: false, reasons: [...gate.result.reasons, 'the afterWave hook failed'] };
+      }
       const record: WaveRecord = { wave: wave + 1, percent: this.#run.waves[wave] ?? 100, counts, digest: gate.digest, gate: gate.result, finishedAt: this.#clock().toISOString() };
       const waves = [...((this.#run.details['waves'] as JsonValue[] | undefined) ?? []), json(record)];
-      if (!gate.result.ok) {
-        await this.#update({ status: 'failed', details: { ...this.#run.details, waves, failure: json({ code: 'GATE_FAILED', wave: wave + 1, reasons: gate.result.reasons }) } });
-        throw new StableIdError('GATE_FAILED', `the gate after wave ${wave + 1} of run ${this.#run.id} failed: ${gate.result.reasons.join('; ')}`, {
-          run: this.#run.id,
-          wave: wave + 1,
-        });
-      }
+      if (!gate.result.ok) await this.#fail(wave, gate.result.reasons, waves);
       const last = wave === this.#run.waves.length - 1;
       const stopAtGate = !last && runSettings(this.#run).gate === 'manual';
       await this.#update({ status: last ? 'completed' : stopAtGate ? 'gated' : 'running', details: { ...this.#run.details, waves, ...(last ? { finishedAt: this.#clock().toISOString() } : {}) } });
+      if (last) await this.#hook('success', wave);
       if (stopAtGate) return this.#run;
     }
     return this.#run;
+  }
+
+  /** Stops the run as failed: recorded, the failure hook told, GATE_FAILED thrown. */
+  async #fail(wave: number, reasons: readonly string[], waves: readonly JsonValue[]): Promise<never> {
+    const details = { ...this.#run.details, ...(waves.length > 0 ? { waves: [...waves] } : {}), failure: json({ code: 'GATE_FAILED', wave: wave + 1, reasons }) };
+    await this.#update({ status: 'failed', details });
+    await this.#hook('failure', wave);
+    throw new StableIdError('GATE_FAILED', `the gate of wave ${wave + 1} of run ${this.#run.id} failed: ${reasons.join('; ')}`, { run: this.#run.id, wave: wave + 1 });
+  }
+
+  /** Runs the hook for the event, if any, and records what it did; false when it failed. */
+  async #hook(event: HookEvent, wave: number): Promise<boolean> {
+    const command = { ...this.#deps.migration.hooks, ...this.#options.hooks }[event];
+    if (!command) return true;
+    const result = await runHook(event, command, { run: this.#run.id, migration: this.#run.migration, wave: wave + 1, payload: { run: this.#run, wave: wave + 1 } });
+    const kept = ((this.#run.details['hooks'] as JsonValue[] | undefined) ?? []).slice(-49);
+    await this.#update({ details: { ...this.#run.details, hooks: [...kept, json(result)] } });
+    return result.exitCode === 0;
   }
 
   /** One wave, partition by partition from its checkpoints; null when the run was paused or aborted meanwhile. */

@@ -57,6 +57,13 @@ describe('stableid migrate', () => {
     assert.match((await cli.run('migrate', 'status')).stdout, new RegExp(`${record.id}\\s+completed`));
     assert.equal((await cli.run('translate', 'order', legacy(3), '--to', 'v2')).code, 0);
 
+    const notes = await cli.run('changelog', '--limit', '2');
+    assert.equal(notes.code, 0);
+    assert.match(notes.stdout, new RegExp(`## orders-v2 — run \`${record.id}\``));
+    assert.match(notes.stdout, /\| `ORD-000001` \| `ord_0+1` \|/);
+    assert.match(notes.stdout, /…and 28 more/);
+    assert.match(notes.stdout, new RegExp(`stableid migrate rollback ${record.id}`));
+
     const rollback = await cli.run('migrate', 'rollback', record.id, module, '--source', source);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stdout, /30 document\(s\) restored.*0 conflict/);

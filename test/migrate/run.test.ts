@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MARKER_FIELD } from '../../src/migrate/marker.js';
 import { defineMigration } from '../../src/migrate/migration.js';
@@ -89,6 +92,34 @@ describe('migrate run and rollback', () => {
     const done = await continueRun(deps, gated.id);
     assert.equal(done.status, 'completed');
     assert.equal([...(await allDocuments()).keys()].filter((key) => key.startsWith('ORD-')).length, 0);
+  });
+
+  it('runs hooks around each wave and on success, with the run status as JSON on stdin; a failing afterWave hook fails the gate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stableid-hooks-'));
+    try {
+      const log = join(dir, 'hooks.log');
+      const record = `cat >> ${log}`;
+      const run = await runMigration(
+        { ...deps, migration: defineMigration({ ...migration, hooks: { beforeWave: record, afterWave: record } }) },
+        { waves: [50, 100], batchSize: 20, hooks: { success: `${record}; echo "$STABLEID_HOOK $STABLEID_RUN" >> ${log}` } },
+      );
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      const events = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; wave: number; run: { id: string; status: string } });
+      assert.deepEqual(
+        events.map((e) => `${e.event}:${e.wave}`),
+        ['beforeWave:1', 'afterWave:1', 'beforeWave:2', 'afterWave:2', 'success:2'],
+      );
+      assert.ok(events.every((e) => e.run.id === run.id));
+      assert.equal(lines.at(-1), `success ${run.id}`);
+
+      const failing = { ...deps, collection: new MemoryCollection('orders', Object.fromEntries([1, 2, 3].map((n) => [legacy(n), order(n)]))) };
+      const error = await rejectsWith(runMigration(failing, { waves: [100], hooks: { afterWave: 'exit 3', failure: `echo failed >> ${log}` } }), 'GATE_FAILED');
+      assert.match(error.message, /afterWave hook failed/);
+      assert.equal((await runs.listRuns('orders-v2'))[0]?.status, 'failed');
+      assert.equal(readFileSync(log, 'utf8').trim().split('\n').at(-1), 'failed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run while another runner holds the lease', async () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { abortRun, pauseRun, resumeRun, setRunPace } from '../../migrate/control.js';
+import { type Hooks, parseHook } from '../../migrate/hooks.js';
 import { loadMigration } from '../../migrate/load.js';
 import { planMigration } from '../../migrate/plan.js';
 import { rollbackRun } from '../../migrate/rollback.js';
@@ -40,6 +41,16 @@ function runProgress(cli: CliContext): { options: Pick<RunOptions, 'onProgress'>
     },
     finish: () => progress?.finish(),
   };
+}
+
+/** `--hook event=command`, repeatable. */
+const hookOption = (): Option =>
+  new Option('--hook <event=command>', 'run a shell command on beforeWave, afterWave, success, failure or rollback, with the run status as JSON on stdin (repeatable)')
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .default([]);
+
+function hooksOf(values: readonly string[] | undefined): Hooks {
+  return Object.fromEntries((values ?? []).map(parseHook));
 }
 
 function runJson(run: RunRecord): unknown {
@@ -111,6 +122,7 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
     .option('--max-rate <n>', 'at most n documents per second')
     .addOption(new Option('--gate <kind>', 'auto: go on when a gate passes; manual: stop at each gate until `migrate continue`').choices(['auto', 'manual']).default('auto'))
     .option('--error-budget <n>', 'documents that may fail before a gate fails the run', '0')
+    .addOption(hookOption())
     .addHelpText(
       'after',
       `
@@ -121,9 +133,10 @@ same entity, and that failures stay within the error budget.
 
 Examples:
   $ stableid migrate run migrations/orders-v2.js --source ./app.db
-  $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --waves 5,100 --gate manual --max-rate 2000`,
+  $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --waves 5,100 --gate manual --max-rate 2000
+  $ stableid migrate run migrations/orders-v2.js --source ./app.db --hook afterWave='./smoke-test.sh'`,
     )
-    .action(async (module: string, opts: Record<string, string | undefined>) => {
+    .action(async (module: string, opts: Record<string, string | undefined> & { hook?: string[] }) => {
       const deps = await dependencies(cli, module, opts['source']);
       const progress = runProgress(cli);
       let run: RunRecord;
@@ -136,6 +149,7 @@ Examples:
           gate: opts['gate'] === 'manual' ? 'manual' : 'auto',
           errorBudget: count('--error-budget', opts['errorBudget'] ?? '0'),
           actor: cli.actor,
+          hooks: hooksOf(opts.hook),
           ...progress.options,
         });
       } finally {
@@ -148,18 +162,19 @@ Examples:
     .command('continue <run> <module>')
     .description('release a run waiting at a manual gate and run its next waves')
     .addOption(sourceOption())
+    .addOption(hookOption())
     .addHelpText(
       'after',
       `
 Examples:
   $ stableid migrate continue run_01h455vb4pex5vsknk084sn02q migrations/orders-v2.js --source ./app.db`,
     )
-    .action(async (runId: string, module: string, opts: { source?: string }) => {
+    .action(async (runId: string, module: string, opts: { source?: string; hook?: string[] }) => {
       const deps = await dependencies(cli, module, opts.source);
       const progress = runProgress(cli);
       let run: RunRecord;
       try {
-        run = await continueRun(deps, runId, { actor: cli.actor, ...progress.options });
+        run = await continueRun(deps, runId, { actor: cli.actor, hooks: hooksOf(opts.hook), ...progress.options });
       } finally {
         progress.finish();
       }
@@ -236,6 +251,7 @@ Examples:
     .description('restore every document the run wrote from its before-image and every binding to its earlier version; never overwrites a later change')
     .addOption(sourceOption())
     .option('--retract', 'archive the identifiers the run added (by default they stay resolvable: clients may hold them)')
+    .addOption(hookOption())
     .addHelpText(
       'after',
       `
@@ -245,9 +261,9 @@ left as they are; exit code 4 when there are any.
 Examples:
   $ stableid migrate rollback run_01h455vb4pex5vsknk084sn02q migrations/orders-v2.js --source ./app.db`,
     )
-    .action(async (runId: string, module: string, opts: { source?: string; retract?: boolean }) => {
+    .action(async (runId: string, module: string, opts: { source?: string; retract?: boolean; hook?: string[] }) => {
       const deps = await dependencies(cli, module, opts.source);
-      const report = await rollbackRun(deps, runId, { retract: opts.retract === true, actor: cli.actor });
+      const report = await rollbackRun(deps, runId, { retract: opts.retract === true, actor: cli.actor, hooks: hooksOf(opts.hook) });
       cli.print(() => renderRollback(report), report);
       if (report.conflicts.length > 0) {
         throw new ReportedError(
