@@ -58,13 +58,13 @@ export class CliContext {
   }
 
   registry(): Registry {
-    this.#registry ??= openRegistry(this.#database(), { actor: defaultActor(this.io.env) });
+    this.#registry ??= openRegistry(this.database(), { actor: defaultActor(this.io.env) });
     return this.#registry;
   }
 
   /** The migration run records, kept beside the registry in the same database. */
   runs(): RunStore {
-    this.#runs ??= openRunStore(this.#database());
+    this.#runs ??= openRunStore(this.database());
     return this.#runs;
   }
 
@@ -73,16 +73,22 @@ export class CliContext {
     return this.#options.actor ?? defaultActor(this.io.env);
   }
 
-  #database(): string {
+  /** The registry database reference this invocation uses. */
+  database(): string {
     return this.#options.db ?? this.io.env['STABLEID_DB'] ?? defaultDatabase();
   }
 
   /** The migration source named by `--source` or STABLEID_SOURCE, opened once and closed at the end. */
   async source(reference?: string): Promise<Source> {
+    this.#source ??= openSource(this.sourceReference(reference));
+    return this.#source;
+  }
+
+  /** The migration source reference: `--source`, else STABLEID_SOURCE. */
+  sourceReference(reference?: string): string {
     const target = reference ?? this.io.env['STABLEID_SOURCE'];
     if (!target) throw new StableIdError('INVALID_ARGUMENT', 'name the data store to migrate with --source <file or postgres://…> or STABLEID_SOURCE', { field: 'source' });
-    this.#source ??= openSource(target);
-    return this.#source;
+    return target;
   }
 
   /** Who, why and under which correlation id this invocation writes. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { typeid } from 'typeid-js';
 import { StableIdError } from '../model/errors.js';
 import type { Registry } from '../registry/registry.js';
-import { type BatchContext, type BatchCounts, emptyCounts, migrateBatch } from './batch.js';
+import { type BatchContext, type BatchCounts, emptyCounts } from './batch.js';
 import { type CollectionDigests, digestCollection, identifierItem } from './collection-digest.js';
 import { type SetDigest, differingRanges, rangeOf } from './digest.js';
 import type { SchemeFormats } from './document-change.js';
@@ -12,9 +12,11 @@ import { canonicalIdentifier } from './identifiers.js';
 import type { Migration } from './migration.js';
 import { migrationFormats, planMigration } from './plan.js';
 import { type HookEvent, type Hooks, runHook } from './hooks.js';
+import { type PartitionJob, runPartition } from './partition-runner.js';
 import { HeldLease } from './run-lease.js';
 import type { RunRecord, RunStatus, RunStore } from './runs/run-store.js';
-import type { JsonObject, JsonValue, SourceCollection } from './source/source.js';
+import type { Fence, JsonObject, JsonValue, Partition, SourceCollection } from './source/source.js';
+import { type WorkerReferences, type WorkerSpec, runInWorkers } from './workers.js';
 import { DEFAULT_WAVES, inWaves } from './waves.js';
 
 export interface RunDependencies {
@@ -25,6 +27,8 @@ export interface RunDependencies {
   readonly source: string;
   readonly migration: Migration;
   readonly clock?: () => Date;
+  /** How worker processes open the same registry, source and migration; needed for `workers` > 1. */
+  readonly references?: WorkerReferences;
 }
 
 /** Settings a run keeps; `migrate set` changes batchTimeMs and maxRate of a running one. */
@@ -49,6 +53,8 @@ export interface RunOptions extends Partial<RunSettings> {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Hook commands that add to (and override) the migration's own. */
   readonly hooks?: Hooks;
+  /** Processes to split each wave's key ranges between (default 1: this process). */
+  readonly workers?: number;
 }
 
 export interface RunProgress {
@@ -82,9 +88,6 @@ export interface GateResult {
 }
 
 const DEFAULTS: RunSettings = { waves: DEFAULT_WAVES, batchSize: null, batchTimeMs: 500, maxRate: null, gate: 'auto', errorBudget: 0 };
-const MIN_BATCH = 10;
-const MAX_BATCH = 5000;
-const FIRST_BATCH = 200;
 const MAX_FAILURES_KEPT = 100;
 
 /** Statuses a new `migrate run` picks up instead of starting over. */
@@ -189,6 +192,28 @@ async function startRun(deps: RunDependencies, formats: SchemeFormats, options: 
 
 export const bindingStore = (deps: Pick<RunDependencies, 'migration' | 'source'>): string => deps.migration.bindingStore ?? deps.source;
 
+/** What every batch of a wave needs, in the runner's process or a worker's. */
+export function batchContext(
+  deps: Pick<RunDependencies, 'registry' | 'runs' | 'collection' | 'migration' | 'source'>,
+  formats: SchemeFormats,
+  run: RunRecord,
+  wave: number,
+  fence: () => Fence,
+): BatchContext {
+  return {
+    run: run.id,
+    registry: deps.registry,
+    runs: deps.runs,
+    collection: deps.collection,
+    migration: deps.migration,
+    formats,
+    bindingStore: bindingStore(deps),
+    inWave: (change) => change.identifier !== null && inWaves(change.identifier, run.waves, wave),
+    fence,
+    actor: run.actor,
+  };
+}
+
 /** A JSON value from a plain object built here (digests, counts, settings). */
 export const json = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
 
@@ -199,7 +224,6 @@ class WaveRunner {
   readonly #options: RunOptions;
   readonly #clock: () => Date;
   #run: RunRecord;
-  #batchSize: number;
 
   constructor(deps: RunDependencies, formats: SchemeFormats, run: RunRecord, lease: HeldLease, options: RunOptions, clock: () => Date) {
     this.#deps = deps;
@@ -208,7 +232,6 @@ class WaveRunner {
     this.#lease = lease;
     this.#options = options;
     this.#clock = clock;
-    this.#batchSize = runSettings(run).batchSize ?? FIRST_BATCH;
   }
 
   async run(): Promise<RunRecord> {
@@ -253,66 +276,70 @@ class WaveRunner {
     return result.exitCode === 0;
   }
 
-  /** One wave, partition by partition from its checkpoints; null when the run was paused or aborted meanwhile. */
+  /**
+   * One wave, partition by partition from its checkpoints — in this process,
+   * or split between worker processes — and its counts; null when the run was
+   * paused or aborted meanwhile.
+   */
   async #wave(wave: number): Promise<BatchCounts | null> {
     const { collection, runs } = this.#deps;
     const run = this.#run.id;
-    const done = new Map((await runs.checkpoints(run, wave)).map((c) => [c.partition, c]));
     const total = await collection.count();
+    const partitions = await this.#partitions(wave);
     const counts = emptyCounts();
-    for (const checkpoint of done.values()) add(counts, checkpoint.counts as unknown as BatchCounts);
-    const context = this.#batchContext(wave);
-    for (const partition of await collection.partitions(1)) {
-      const checkpoint = done.get(partition.id);
-      if (checkpoint?.done) continue;
-      let cursor = checkpoint?.cursor ?? null;
-      const partitionCounts = { ...emptyCounts(), ...((checkpoint?.counts ?? {}) as Partial<BatchCounts>) };
-      for (;;) {
-        if (await this.#stopped()) return null;
-        this.#lease.check();
-        const started = performance.now();
-        const page = await collection.scan(partition, cursor, this.#batchSize);
-        const result = await migrateBatch(context, page.documents);
-        add(partitionCounts, result);
-        add(counts, result);
-        await this.#noteFailures(result.failures);
-        cursor = page.cursor ?? page.documents.at(-1)?.key ?? cursor;
-        await runs.saveCheckpoint({ run, wave, partition: partition.id, cursor, done: page.cursor === null, counts: { ...partitionCounts } });
-        this.#options.onProgress?.({ run, wave: wave + 1, waves: this.#run.waves.length, done: counts.seen, total, written: counts.written, failed: counts.failed });
-        if (page.cursor === null) break;
-        await this.#pace(page.documents.length, performance.now() - started);
-      }
-    }
-    return counts;
-  }
-
-  #batchContext(wave: number): BatchContext {
-    const { registry, runs, collection, migration } = this.#deps;
-    return {
-      run: this.#run.id,
-      registry,
-      runs,
-      collection,
-      migration,
-      formats: this.#formats,
-      bindingStore: bindingStore(this.#deps),
-      inWave: (change) => change.identifier !== null && inWaves(change.identifier, this.#run.waves, wave),
-      fence: () => this.#lease.fence,
-      actor: this.#run.actor,
+    for (const checkpoint of await runs.checkpoints(run, wave)) add(counts, checkpoint.counts as unknown as BatchCounts);
+    const onBatch = async (batch: BatchCounts, failures: readonly { key: string; reason: string }[]): Promise<void> => {
+      add(counts, batch);
+      await this.#noteFailures(failures);
+      this.#options.onProgress?.({ run, wave: wave + 1, waves: this.#run.waves.length, done: counts.seen, total, written: counts.written, failed: counts.failed });
     };
+    const workers = Math.min(this.#options.workers ?? 1, partitions.length);
+    const finished =
+      workers > 1
+        ? await runInWorkers(this.#workerSpec(wave), partitions, workers, onBatch, () => this.#lease.check())
+        : await this.#inProcess(wave, partitions, onBatch);
+    if (!finished) return null;
+    // The counts as checkpointed, which is what a resumed wave starts from too.
+    const recorded = emptyCounts();
+    for (const checkpoint of await runs.checkpoints(run, wave)) add(recorded, checkpoint.counts as unknown as BatchCounts);
+    return recorded;
   }
 
-  /** Adapts the batch size to the target batch time, and waits to hold the maximum rate; both re-read from the run record. */
-  async #pace(size: number, elapsedMs: number): Promise<void> {
-    const settings = runSettings(this.#run);
-    if (settings.batchSize === null && elapsedMs > 0) {
-      const scaled = Math.round(this.#batchSize * Math.min(2, Math.max(0.5, settings.batchTimeMs / elapsedMs)));
-      this.#batchSize = Math.min(MAX_BATCH, Math.max(MIN_BATCH, scaled));
+  async #inProcess(wave: number, partitions: readonly Partition[], onBatch: PartitionJob['onBatch']): Promise<boolean> {
+    const checkpoints = new Map((await this.#deps.runs.checkpoints(this.#run.id, wave)).map((c) => [c.partition, c]));
+    const job: PartitionJob = {
+      runs: this.#deps.runs,
+      run: this.#run.id,
+      wave,
+      collection: this.#deps.collection,
+      context: batchContext(this.#deps, this.#formats, this.#run, wave, () => this.#lease.fence),
+      current: async () => ((await this.#stopped()) ? null : this.#run),
+      pace: (run) => runSettings(run),
+      check: () => this.#lease.check(),
+      onBatch,
+    };
+    for (const partition of partitions) {
+      if (!(await runPartition(job, partition, checkpoints.get(partition.id)))) return false;
     }
-    if (settings.maxRate !== null && settings.maxRate > 0) {
-      const wait = (size / settings.maxRate) * 1000 - elapsedMs;
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return true;
+  }
+
+  /** The wave's key ranges: split once, when the wave starts, and kept on the run so that a resume walks the same ones. */
+  async #partitions(wave: number): Promise<Partition[]> {
+    const recorded = (this.#run.details['partitions'] ?? {}) as Record<string, unknown>;
+    const known = recorded[String(wave)];
+    if (Array.isArray(known)) return known as unknown as Partition[];
+    const partitions = await this.#deps.collection.partitions(Math.max(1, this.#options.workers ?? 1));
+    await this.#update({ details: { ...this.#run.details, partitions: { ...recorded, [String(wave)]: json(partitions) as unknown as JsonValue } as JsonObject } });
+    return partitions;
+  }
+
+  #workerSpec(wave: number): WorkerSpec {
+    const references = this.#deps.references;
+    if (!references) {
+      throw new StableIdError('INVALID_ARGUMENT', 'workers run in processes of their own: they need the registry, the source and the migration module named (as the CLI does)', { field: 'workers' });
     }
+    return { ...references, run: this.#run.id, wave, fence: this.#lease.fence, actor: this.#run.actor, workers: this.#options.workers ?? 1 };
   }
 
   /** Whether `migrate pause` or `abort` stopped the run; picks up `migrate set` on the way. */

@@ -71,6 +71,26 @@ describe('stableid migrate', () => {
     assert.equal((await cli.run('verify')).code, 0);
   });
 
+  it('splits a run between worker processes (--workers), to the same end state', async () => {
+    const run = await cli.run('--json', 'migrate', 'run', module, '--source', source, '--waves', '100', '--batch-size', '4', '--workers', '3');
+    assert.equal(run.code, 0, run.stderr);
+    const record = run.json<{ id: string; status: string; details: { partitions: Record<string, unknown[]>; waves: { counts: { written: number } }[] } }>();
+    assert.equal(record.status, 'completed');
+    assert.equal(record.details.partitions['0']?.length, 3);
+    assert.equal(record.details.waves[0]?.counts.written, 30);
+    const app = SqliteSource.open(source);
+    try {
+      const orders = await app.collection('orders');
+      assert.equal(await orders.count(), 30);
+      const [partition] = await orders.partitions(1);
+      const page = await orders.scan(partition as never, null, 100);
+      assert.ok(page.documents.every((d) => d.key.startsWith('ord_')));
+    } finally {
+      await app.close();
+    }
+    assert.equal((await cli.run('verify')).code, 0);
+  });
+
   it('refuses bad input with clear codes: a missing module, no source, a run that does not exist, malformed waves', async () => {
     const missing = await cli.run('migrate', 'plan', join(dir, 'nope.mjs'), '--source', source);
     assert.equal(missing.code, 5);

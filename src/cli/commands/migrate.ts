@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { abortRun, pauseRun, resumeRun, setRunPace } from '../../migrate/control.js';
@@ -20,8 +21,19 @@ import { ReportedError } from './reads.js';
 async function dependencies(cli: CliContext, module: string, sourceRef: string | undefined): Promise<RunDependencies> {
   const migration = await loadMigration(module);
   const source = await cli.source(sourceRef);
-  return { registry: cli.registry(), runs: cli.runs(), collection: await source.collection(migration.collection), source: source.description, migration };
+  return {
+    registry: cli.registry(),
+    runs: cli.runs(),
+    collection: await source.collection(migration.collection),
+    source: source.description,
+    migration,
+    // Worker processes open the same three for themselves.
+    references: { registry: resolveReference(cli.database()), source: resolveReference(cli.sourceReference(sourceRef)), module: resolve(module) },
+  };
 }
+
+/** A file reference made absolute (a worker may start elsewhere); URLs and :memory: as given. */
+const resolveReference = (reference: string): string => (/^[a-z][a-z0-9+.-]*:\/\//i.test(reference) || reference.startsWith(':') ? reference : resolve(reference.replace(/^sqlite:/, '')));
 
 /** A progress bar (or plain lines) for a run's waves, unless --json. */
 function runProgress(cli: CliContext): { options: Pick<RunOptions, 'onProgress'>; finish: () => void } {
@@ -122,6 +134,7 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
     .option('--max-rate <n>', 'at most n documents per second')
     .addOption(new Option('--gate <kind>', 'auto: go on when a gate passes; manual: stop at each gate until `migrate continue`').choices(['auto', 'manual']).default('auto'))
     .option('--error-budget <n>', 'documents that may fail before a gate fails the run', '0')
+    .option('--workers <n>', 'processes to split each wave\'s key ranges between', '1')
     .addOption(hookOption())
     .addHelpText(
       'after',
@@ -134,7 +147,8 @@ same entity, and that failures stay within the error budget.
 Examples:
   $ stableid migrate run migrations/orders-v2.js --source ./app.db
   $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --waves 5,100 --gate manual --max-rate 2000
-  $ stableid migrate run migrations/orders-v2.js --source ./app.db --hook afterWave='./smoke-test.sh'`,
+  $ stableid migrate run migrations/orders-v2.js --source ./app.db --hook afterWave='./smoke-test.sh'
+  $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --db postgres://app@db/app --workers 4`,
     )
     .action(async (module: string, opts: Record<string, string | undefined> & { hook?: string[] }) => {
       const deps = await dependencies(cli, module, opts['source']);
@@ -150,6 +164,7 @@ Examples:
           errorBudget: count('--error-budget', opts['errorBudget'] ?? '0'),
           actor: cli.actor,
           hooks: hooksOf(opts.hook),
+          workers: count('--workers', opts['workers'] ?? '1', 1),
           ...progress.options,
         });
       } finally {
@@ -162,6 +177,7 @@ Examples:
     .command('continue <run> <module>')
     .description('release a run waiting at a manual gate and run its next waves')
     .addOption(sourceOption())
+    .option('--workers <n>', 'processes to split each wave\'s key ranges between', '1')
     .addOption(hookOption())
     .addHelpText(
       'after',
@@ -169,12 +185,12 @@ Examples:
 Examples:
   $ stableid migrate continue run_01h455vb4pex5vsknk084sn02q migrations/orders-v2.js --source ./app.db`,
     )
-    .action(async (runId: string, module: string, opts: { source?: string; hook?: string[] }) => {
+    .action(async (runId: string, module: string, opts: { source?: string; hook?: string[]; workers: string }) => {
       const deps = await dependencies(cli, module, opts.source);
       const progress = runProgress(cli);
       let run: RunRecord;
       try {
-        run = await continueRun(deps, runId, { actor: cli.actor, hooks: hooksOf(opts.hook), ...progress.options });
+        run = await continueRun(deps, runId, { actor: cli.actor, hooks: hooksOf(opts.hook), workers: count('--workers', opts.workers, 1), ...progress.options });
       } finally {
         progress.finish();
       }
