@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MARKER_FIELD } from '../../src/migrate/marker.js';
 import { defineMigration } from '../../src/migrate/migration.js';
+import { abortRun, pauseRun, resumeRun, setRunPace } from '../../src/migrate/control.js';
 import { rollbackRun } from '../../src/migrate/rollback.js';
 import { type RunDependencies, type WaveRecord, continueRun, runMigration } from '../../src/migrate/runner.js';
 import type { RunStore } from '../../src/migrate/runs/run-store.js';
@@ -120,6 +121,57 @@ describe('migrate run and rollback', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('pauses at the next batch, resumes from its checkpoints, and takes new settings while running', async () => {
+    let batches = 0;
+    let runId = '';
+    const paused = await runMigration(deps, {
+      waves: [100],
+      batchSize: 10,
+      onProgress: (p) => {
+        runId = p.run;
+        batches += 1;
+        if (batches === 2) void pauseRun(runs, p.run);
+      },
+    });
+    assert.equal(paused.status, 'paused');
+    const moved = [...(await allDocuments()).keys()].filter((key) => key.startsWith('ord_')).length;
+    assert.ok(moved > 0 && moved < N, `some documents moved before the pause (${moved})`);
+    await setRunPace(runs, runId, { batchSize: 25, maxRate: 100_000 });
+    await resumeRun(runs, runId);
+    const sizes: number[] = [];
+    let seen = 0;
+    const done = await runMigration(deps, {
+      onProgress: (p) => {
+        sizes.push(p.done - seen);
+        seen = p.done;
+      },
+    });
+    assert.equal(done.id, runId, 'the paused run was resumed, not a new one started');
+    assert.equal(done.status, 'completed');
+    assert.ok(sizes.slice(1, -1).every((size) => size === 25), `batches follow the new size: ${sizes.join(',')}`);
+    assert.equal([...(await allDocuments()).keys()].filter((key) => key.startsWith('ord_')).length, N);
+  });
+
+  it('gives up an aborted run for good: the next run is a new one, and leaves what the aborted one moved alone', async () => {
+    let aborted = '';
+    const stopped = await runMigration(deps, {
+      waves: [100],
+      batchSize: 10,
+      onProgress: (p) => {
+        if (!aborted) {
+          aborted = p.run;
+          void abortRun(runs, p.run);
+        }
+      },
+    });
+    assert.equal(stopped.status, 'aborted');
+    await rejectsWith(resumeRun(runs, aborted), 'STATE_CONFLICT');
+    const next = await runMigration(deps, { batchSize: 30 });
+    assert.notEqual(next.id, aborted);
+    assert.equal(next.status, 'completed');
+    assert.ok(((next.details['plan'] as { alreadyMigrated: number }).alreadyMigrated ?? 0) > 0);
   });
 
   it('refuses to run while another runner holds the lease', async () => {
