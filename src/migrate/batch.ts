@@ -1,5 +1,6 @@
 import type { BatchItem, Registry } from '../registry/registry.js';
-import { type DocumentChange, type SchemeFormats, type SchemeValue, changeDocument } from './document-change.js';
+import { type DocumentChange, type SchemeFormats, type SchemeValue, changeDocument, documentIdentifier } from './document-change.js';
+import { isMarked } from './marker.js';
 import type { Migration } from './migration.js';
 import type { RunStore } from './runs/run-store.js';
 import type { Fence, JsonObject, SourceCollection, SourceDocument, WriteOp } from './source/source.js';
@@ -17,8 +18,8 @@ export interface BatchContext {
   readonly formats: SchemeFormats;
   /** The store named in the bindings the run records. */
   readonly bindingStore: string;
-  /** Whether a document belongs to the wave under way. */
-  readonly inWave: (change: DocumentChange) => boolean;
+  /** Whether a document, by its external identifier, belongs to the wave under way. */
+  readonly inWave: (identifier: SchemeValue) => boolean;
   readonly fence: () => Fence;
   readonly actor: string;
 }
@@ -55,9 +56,14 @@ export async function migrateBatch(context: BatchContext, documents: readonly So
   for (let round = 1; pending.length > 0; round++) {
     const changes: DocumentChange[] = [];
     for (const document of pending) {
+      // Documents migrated already, or of a later wave, are passed over before the transform runs.
+      const identifier = documentIdentifier(context.migration, context.formats, document.body);
+      if (isMarked(document.body, context.migration.id) || (identifier && !context.inWave(identifier))) {
+        counts.skipped += 1;
+        continue;
+      }
       const change = changeDocument(context.migration, context.formats, document);
-      if (change.skipped === 'already-migrated' || (change.identifier && !context.inWave(change))) counts.skipped += 1;
-      else if (change.after === null) {
+      if (change.after === null) {
         counts.failed += 1;
         failures.push({ key: change.key, reason: change.problems.map((p) => p.message).join('; ') || 'not migratable' });
       } else changes.push(change);

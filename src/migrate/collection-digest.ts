@@ -56,10 +56,9 @@ export async function digestCollection(
     });
     const refs = values.filter((value): value is string => value !== null).map((value) => ({ scheme, value }));
     const entities = new Map<string, string>();
-    for (const [index, result] of (await registry.resolveMany(migration.namespace, refs)).entries()) {
-      if (result.ok) entities.set((refs[index] as { value: string }).value, result.result.entity);
-      else if (result.error.code !== 'IDENTIFIER_NOT_FOUND') throw result.error;
-    }
+    (await registry.entitiesOf(migration.namespace, refs)).forEach((entity, index) => {
+      if (entity !== null) entities.set((refs[index] as { value: string }).value, entity);
+    });
     page.forEach((document, index) => {
       documents.add(`${document.key}\u0000${canonicalJson(document.body)}`);
       const value = values[index];

@@ -109,6 +109,14 @@ export function changeDocument(migration: Migration, formats: SchemeFormats, doc
   return { key, version, newKey, before, after: problems.length > 0 ? null : marked, skipped: problems.length > 0 ? 'problem' : null, identifier, added, problems };
 }
 
+/** The external identifier a document carries, canonical, or null when it has none or an invalid one. */
+export function documentIdentifier(migration: Migration, formats: SchemeFormats, body: JsonObject): SchemeValue | null {
+  const raw = getField(body, migration.identifier.field);
+  if (typeof raw !== 'string' || raw === '') return null;
+  const value = canonical(formats, migration.identifier.scheme, raw);
+  return value === null ? null : { scheme: migration.identifier.scheme, value };
+}
+
 function externalIdentifier(migration: Migration, formats: SchemeFormats, before: JsonObject, key: string, problems: Problem[]): SchemeValue | null {
   const { field, scheme } = migration.identifier;
   const raw = getField(before, field);

@@ -208,7 +208,7 @@ export function batchContext(
     migration: deps.migration,
     formats,
     bindingStore: bindingStore(deps),
-    inWave: (change) => change.identifier !== null && inWaves(change.identifier, run.waves, wave),
+    inWave: (identifier) => inWaves(identifier, run.waves, wave),
     fence,
     actor: run.actor,
   };

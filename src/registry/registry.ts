@@ -275,6 +275,18 @@ export class Registry {
     });
   }
 
+  /**
+   * The entity of each identifier, by scheme and canonical value, in one
+   * batched read: what bulk checks (migration digests) need, without the
+   * full resolution. null where the registry has no such identifier.
+   */
+  async entitiesOf(namespace: string, identifiers: readonly { readonly scheme: string; readonly value: string }[]): Promise<(string | null)[]> {
+    return this.#store.read(async (reader) => {
+      const found = new Map((await reader.findIdentifiers(namespace, identifiers)).map((record) => [`${record.scheme}\u0000${record.value ?? ''}`, record.entity]));
+      return identifiers.map((identifier) => found.get(`${identifier.scheme}\u0000${identifier.value}`) ?? null);
+    });
+  }
+
   async translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
     const asOf = readInstant(options);
     return this.#store.read(async (reader) => {

@@ -118,6 +118,22 @@ export function readsSuite(kind: StoreKind): void {
       await rejectsWith(registry.translateMany(ORDER, [{ value: legacy(1) }], 'v2', { asOf: '' }), 'INVALID_ARGUMENT');
     });
 
+    it('entitiesOf answers the entity of each identifier in one read, null for unknown ones, in the order asked', async () => {
+      const { registry } = ctx;
+      const first = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1) });
+      await registry.alias({ namespace: ORDER, from: { value: legacy(1) }, scheme: 'v2', value: typeId(1) });
+      const second = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(2) });
+      assert.deepEqual(
+        await registry.entitiesOf(ORDER, [
+          { scheme: 'v1', value: legacy(2) },
+          { scheme: 'v1', value: legacy(9) },
+          { scheme: 'v2', value: typeId(1) },
+          { scheme: 'v2', value: legacy(1) },
+        ]),
+        [second.entity, null, first.entity, null],
+      );
+    });
+
     it('resolveMany and translateMany answer each item on its own', async () => {
       const { registry } = ctx;
       const one = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1) });
