@@ -9,13 +9,15 @@ describe('stableid demo', () => {
   it('tours a fresh registry end to end and verifies it', async () => {
     const result = await run('demo', '--count', '200');
     assert.equal(result.code, 0, result.stderr);
-    for (const step of ['1. A namespace', '3. Import 200 legacy identifiers', '4. Alias every entity', '6. Rebind', '7. Deprecate', '8. Bad input is refused', '9. Verify']) {
+    for (const step of ['1. A namespace', '3. Import 200 legacy identifiers', '4. Alias every entity', '6. Rebind', '7. Deprecate', '8. Migrate the documents', '9. Bad input is refused', '10. Verify']) {
       assert.ok(result.stdout.includes(step), `the tour shows "${step}"`);
     }
     assert.match(result.stdout, /200 registered, 0 rejected/);
     assert.match(result.stdout, /refused: INVALID_IDENTIFIER/);
     assert.match(result.stdout, /refused: IDENTIFIER_CONFLICT/);
     assert.match(result.stdout, /repeating a register is idempotent: changed=false/);
+    assert.match(result.stdout, /wave 2 \(100%\): \d+ written; gate passed/);
+    assert.match(result.stdout, /rollback: 500 restored, 0 conflicts; digests equal to before the run: true/);
     assert.match(result.stdout, /ok {3}order: \d+ events/);
   });
 

@@ -2,10 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { typeid } from 'typeid-js';
+import { TypeID, typeid } from 'typeid-js';
 import { importFile } from '../../import/import-file.js';
+import { defineMigration } from '../../migrate/migration.js';
+import { planMigration } from '../../migrate/plan.js';
+import { rollbackRun } from '../../migrate/rollback.js';
+import { type RunDependencies, type WaveRecord, runMigration } from '../../migrate/runner.js';
 import { StableIdError } from '../../model/errors.js';
-import type { BatchItem } from '../../registry/registry.js';
+import type { BatchItem, CallContext } from '../../registry/registry.js';
 import type { CliContext } from '../cli-context.js';
 import { createProgress } from '../progress.js';
 import { renderResolution, renderTranslation, renderVerify } from '../render.js';
@@ -16,7 +20,8 @@ const legacy = (n: number): string => `ORD-${String(n).padStart(6, '0')}`;
 /**
  * A newcomer's tour: a registry with a legacy and a new scheme, a bulk import,
  * aliasing into the new scheme, reads, a rebind seen "as of", deprecation,
- * refused bad input, and verify.
+ * a migration of documents in waves and its rollback, refused bad input,
+ * and verify.
  */
 export function addDemoCommand(program: Command, cli: CliContext): void {
   program
@@ -107,7 +112,9 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       await registry.deprecateScheme('order', 'v1', sunset, 'v2', call);
       say(`   ${renderTranslation(await registry.translate('order', { value: legacy(7) }, 'v2'))}`);
 
-      step('8. Bad input is refused with a stable code, and nothing is written');
+      await migrationTour(cli, dir, call, step, say);
+
+      step('9. Bad input is refused with a stable code, and nothing is written');
       for (const attempt of [
         () => registry.register({ namespace: 'order', scheme: 'v2', value: 'ORD_01H455VB4PEX5VSKNK084SN02Q' }, call),
         () => registry.alias({ namespace: 'order', from: { value: legacy(5) }, scheme: 'v2', value: v2 }, call),
@@ -122,7 +129,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       const again = await registry.register({ namespace: 'order', scheme: 'v1', value: legacy(9), binding: { store: 'docdb', collection: 'orders', key: '9' } }, call);
       say(`   repeating a register is idempotent: changed=${again.changed}, same entity ${again.entity}`);
 
-      step('9. Verify: recompute every hash chain and rebuild every projection from the log');
+      step('10. Verify: recompute every hash chain and rebuild every projection from the log');
       const report = await registry.verify();
       say(indent(renderVerify(report)));
       say(`\nDone. Explore it yourself:\n  npx stableid --db ${db} resolve order ${legacy(42)}\n  npx stableid --db ${db} history order --limit 5`);
@@ -130,6 +137,54 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
         throw new ReportedError(new StableIdError('VERIFY_FAILED', report.first.message, { namespace: report.first.namespace }));
       }
     });
+}
+
+const INVOICES = 500;
+const invoiceNumber = (n: number): string => `INV-${String(n).padStart(6, '0')}`;
+
+/** A deterministic TypeID for invoice n: a UUIDv7 whose time and random bits come from the number. */
+function invoiceTypeId(n: number): string {
+  const time = (1_767_225_600_000 + n).toString(16).padStart(12, '0');
+  const counter = n.toString(16).padStart(15, '0');
+  return TypeID.fromUUID('inv', `${time.slice(0, 8)}-${time.slice(8)}-7000-8${counter.slice(0, 3)}-${counter.slice(3)}`).toString();
+}
+
+/** Step 8: the documents themselves — an invoices collection re-keyed in waves, gated, then rolled back. */
+async function migrationTour(cli: CliContext, dir: string, call: CallContext, step: (text: string) => void, say: (text: string) => void): Promise<void> {
+  step(`8. Migrate the documents: ${INVOICES} invoices (JSON in a SQLite table) re-keyed from INV numbers to TypeIDs`);
+  const registry = cli.registry();
+  await registry.createNamespace({ name: 'invoice', owner: 'team-billing' }, call);
+  await registry.addScheme('invoice', 'v1', { kind: 'pattern', pattern: 'INV-\\d{6}', maxLength: 10 }, call);
+  await registry.addScheme('invoice', 'v2', { kind: 'typeid', prefix: 'inv' }, call);
+  const source = await cli.source(join(dir, 'app.db'));
+  const invoices = await source.collection('invoices');
+  await invoices.apply(
+    Array.from({ length: INVOICES }, (_, i) => ({ kind: 'insert' as const, key: invoiceNumber(i + 1), body: { number: invoiceNumber(i + 1), amount: (i + 1) * 7, currency: 'EUR' } })),
+  );
+  const migration = defineMigration({
+    id: 'invoices-typeid',
+    namespace: 'invoice',
+    collection: 'invoices',
+    identifier: { field: 'number', scheme: 'v1' },
+    transform: ({ currency, ...doc }) => ({ ...doc, amount: { value: doc['amount'] ?? 0, currency: currency ?? 'EUR' } }),
+    key: ({ after }) => String(after['id']),
+    add: [{ scheme: 'v2', field: 'id', derive: ({ before }) => invoiceTypeId(Number(String(before['number']).slice(4))) }],
+    bindingStore: 'app',
+  });
+  const deps: RunDependencies = { registry, runs: cli.runs(), collection: invoices, source: source.description, migration };
+  const plan = await planMigration(registry, invoices, migration, { diffs: 1 });
+  say(`   plan (a dry run, nothing written): ${plan.counts.change} to change, ${plan.counts.rekeyed} re-keyed, ${plan.counts.toRegister} identifiers to register, ${plan.counts.toAdd} to add, ${plan.problemCount} problems`);
+  const run = await runMigration(deps, { waves: [10, 100], batchSize: 100, actor: call.actor ?? 'demo' });
+  for (const wave of (run.details['waves'] as unknown as WaveRecord[] | undefined) ?? []) {
+    say(`   wave ${wave.wave} (${wave.percent}%): ${wave.counts.written} written; gate ${wave.gate.ok ? 'passed' : 'FAILED'}: ${wave.digest.count} identifiers, each once, same entity`);
+  }
+  const [moved] = await invoices.getMany([invoiceTypeId(1)]);
+  say(`   ${invoiceNumber(1)} now lives at ${moved?.key}: ${JSON.stringify(moved?.body)}`);
+  const resolved = await registry.resolve('invoice', { value: invoiceNumber(1) });
+  say(`   and the registry knows: binding ${resolved.binding?.collection}/${resolved.binding?.key}, lineage ${resolved.binding?.migration}`);
+  const rollback = await rollbackRun(deps, run.id, { actor: call.actor ?? 'demo' });
+  say(`   rollback: ${rollback.restored} restored, ${rollback.conflicts.length} conflicts; digests equal to before the run: ${rollback.digestsEqual}`);
+  say(`   (stableid migrate plan|run|status|rollback do the same from a migration module)`);
 }
 
 const indent = (text: string): string => text.split('\n').map((line) => `   ${line}`).join('\n');
