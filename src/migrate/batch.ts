@@ -21,6 +21,8 @@ export interface BatchContext {
   /** Whether a document, by its external identifier, belongs to the wave under way. */
   readonly inWave: (identifier: SchemeValue) => boolean;
   readonly fence: () => Fence;
+  /** Throws LEASE_LOST unless the runner still holds its lease; awaited right before the registry writes. */
+  readonly confirm: () => Promise<void>;
   readonly actor: string;
 }
 
@@ -104,6 +106,7 @@ async function writeChanges(context: BatchContext, changes: readonly DocumentCha
   await runs.saveBeforeImages(
     changes.map((change) => ({ run, key: change.key, newKey: change.newKey, before: change.before, afterVersion: null, binding: bindings.get(change.key) ?? null })),
   );
+  await context.confirm();
   await registry.writeMany(registryWrites(context, changes), { correlationId: run, actor: context.actor, reason: `migration ${migration.id}, run ${run}` });
   let remaining = [...changes];
   const refused = new Map<string, string>();

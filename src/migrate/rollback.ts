@@ -4,7 +4,10 @@ import { StableIdError } from '../model/errors.js';
 import type { BatchItem } from '../registry/registry.js';
 import { type CollectionDigests, digestCollection } from './collection-digest.js';
 import { sameDigest } from './digest.js';
+import { canonicalJson } from '../model/hashing.js';
+import { type SchemeFormats, changeDocument } from './document-change.js';
 import { getField } from './fields.js';
+import { isMarked } from './marker.js';
 import { canonicalIdentifier } from './identifiers.js';
 import { migrationFormats } from './plan.js';
 import { type Hooks, runHook } from './hooks.js';
@@ -67,7 +70,7 @@ export async function rollbackRun(deps: RunDependencies, runId: string, options:
       lease.check();
       const images = await deps.runs.beforeImages(runId, cursor, PAGE);
       if (images.length === 0) break;
-      const page = await restorePage(deps, images, lease.fence);
+      const page = await restorePage(deps, images, formats, lease.fence);
       restored += page.restored.length;
       untouched += page.untouched;
       conflicts.push(...page.conflicts);
@@ -98,6 +101,7 @@ export async function rollbackRun(deps: RunDependencies, runId: string, options:
 async function restorePage(
   deps: RunDependencies,
   images: readonly BeforeImage[],
+  formats: SchemeFormats,
   fence: HeldLease['fence'],
 ): Promise<{ restored: BeforeImage[]; untouched: number; conflicts: RollbackConflict[] }> {
   const keys = [...new Set(images.flatMap((image) => [image.key, image.newKey]))];
@@ -107,12 +111,16 @@ async function restorePage(
   let candidates: { image: BeforeImage; ops: WriteOp[] }[] = [];
   for (const image of images) {
     const now = current.get(image.newKey);
-    if (image.afterVersion === null) {
-      // The run saved the image but its write never landed: the document is as it was.
-      untouched += 1;
+    // A run cut off between writing a document and recording its version left no version: the document
+    // counts as the run's own write only if it holds exactly what the migration makes of the before-image.
+    const written = image.afterVersion ?? (now && wroteThis(deps, formats, image, now) ? now.version : null);
+    if (written === null) {
+      if (now && isMarked(now.body, deps.migration.id)) conflicts.push({ key: image.key, newKey: image.newKey, reason: 'changed after the run wrote it' });
+      // Otherwise the run saved the image but its write never landed: the document is as it was.
+      else untouched += 1;
       continue;
     }
-    if (!now || now.version !== image.afterVersion) {
+    if (!now || now.version !== written) {
       conflicts.push({ key: image.key, newKey: image.newKey, reason: now ? 'changed after the run wrote it' : 'deleted after the run wrote it' });
       continue;
     }
@@ -124,9 +132,9 @@ async function restorePage(
       image,
       ops:
         image.newKey === image.key
-          ? [{ kind: 'replace', key: image.key, expected: image.afterVersion, body: image.before }]
+          ? [{ kind: 'replace', key: image.key, expected: now.version, body: image.before }]
           : [
-              { kind: 'delete', key: image.newKey, expected: image.afterVersion },
+              { kind: 'delete', key: image.newKey, expected: now.version },
               { kind: 'insert', key: image.key, body: image.before },
             ],
     });
@@ -142,6 +150,12 @@ async function restorePage(
     });
   }
   return { restored: candidates.map((c) => c.image), untouched, conflicts };
+}
+
+/** Whether the document holds exactly what the migration makes of the before-image. */
+function wroteThis(deps: RunDependencies, formats: SchemeFormats, image: BeforeImage, document: SourceDocument): boolean {
+  const change = changeDocument(deps.migration, formats, { key: image.key, version: '', body: image.before });
+  return change.after !== null && change.newKey === image.newKey && canonicalJson(change.after) === canonicalJson(document.body);
 }
 
 /** The external identifier a before-image carries, canonical. */

@@ -39,6 +39,28 @@ export class HeldLease {
     return { name: `migration:${this.#lease.migration}`, token: this.#lease.token };
   }
 
+  /** The lease as held now (holder, token, expiry). */
+  get lease(): Lease {
+    return this.#lease;
+  }
+
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  /**
+   * Renews the lease now and throws LEASE_LOST if it is gone: called right
+   * before writes the source's fence cannot guard (the registry's), so that a
+   * runner that stalled past its lease does not write them after its successor.
+   */
+  async confirm(): Promise<void> {
+    this.check();
+    const renewed = await this.#runs.renewLease(this.#lease, this.#ttlMs, this.#clock());
+    if (!renewed) this.#lost = true;
+    else this.#lease = renewed;
+    this.check();
+  }
+
   /** Throws LEASE_LOST once the lease has gone to someone else. */
   check(): void {
     if (this.#lost) {

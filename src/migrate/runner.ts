@@ -167,7 +167,8 @@ async function startRun(deps: RunDependencies, formats: SchemeFormats, options: 
       unregistered.map((entry) => ({
         request: { op: 'register' as const, namespace: migration.namespace, scheme: entry.identifier.scheme, value: entry.identifier.value, binding: { store, collection: migration.collection, key: entry.key } },
       })),
-      { bulk: true, keepOutcomes: false, correlationId: id, actor, reason: `migration ${migration.id}, run ${id}: registered before the first wave` },
+      // A bulk write pays for a second connection (a worker thread on SQLite): worth it for large collections only.
+      { bulk: unregistered.length > 5000, keepOutcomes: false, correlationId: id, actor, reason: `migration ${migration.id}, run ${id}: registered before the first wave` },
     );
   }
   const registeredAt = clock().toISOString();
@@ -199,6 +200,7 @@ export function batchContext(
   run: RunRecord,
   wave: number,
   fence: () => Fence,
+  confirm: () => Promise<void>,
 ): BatchContext {
   return {
     run: run.id,
@@ -210,6 +212,7 @@ export function batchContext(
     bindingStore: bindingStore(deps),
     inWave: (identifier) => inWaves(identifier, run.waves, wave),
     fence,
+    confirm,
     actor: run.actor,
   };
 }
@@ -251,7 +254,12 @@ class WaveRunner {
       if (!gate.result.ok) await this.#fail(wave, gate.result.reasons, waves);
       const last = wave === this.#run.waves.length - 1;
       const stopAtGate = !last && runSettings(this.#run).gate === 'manual';
-      await this.#update({ status: last ? 'completed' : stopAtGate ? 'gated' : 'running', details: { ...this.#run.details, waves, ...(last ? { finishedAt: this.#clock().toISOString() } : {}) } });
+      // The wave's record and the move to the next wave in one write: a crash between them would gate the wave twice.
+      await this.#update({
+        status: last ? 'completed' : stopAtGate ? 'gated' : 'running',
+        wave: last || stopAtGate ? wave : wave + 1,
+        details: { ...this.#run.details, waves, ...(last ? { finishedAt: this.#clock().toISOString() } : {}) },
+      });
       if (last) await this.#hook('success', wave);
       if (stopAtGate) return this.#run;
     }
@@ -312,7 +320,7 @@ class WaveRunner {
       run: this.#run.id,
       wave,
       collection: this.#deps.collection,
-      context: batchContext(this.#deps, this.#formats, this.#run, wave, () => this.#lease.fence),
+      context: batchContext(this.#deps, this.#formats, this.#run, wave, () => this.#lease.fence, () => this.#lease.confirm()),
       current: async () => ((await this.#stopped()) ? null : this.#run),
       pace: (run) => runSettings(run),
       check: () => this.#lease.check(),
@@ -339,7 +347,7 @@ class WaveRunner {
     if (!references) {
       throw new StableIdError('INVALID_ARGUMENT', 'workers run in processes of their own: they need the registry, the source and the migration module named (as the CLI does)', { field: 'workers' });
     }
-    return { ...references, run: this.#run.id, wave, fence: this.#lease.fence, actor: this.#run.actor, workers: this.#options.workers ?? 1 };
+    return { ...references, run: this.#run.id, wave, fence: this.#lease.fence, lease: this.#lease.lease, leaseMs: this.#lease.ttlMs, actor: this.#run.actor, workers: this.#options.workers ?? 1 };
   }
 
   /** Whether `migrate pause` or `abort` stopped the run; picks up `migrate set` on the way. */

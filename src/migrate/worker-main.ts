@@ -40,7 +40,11 @@ async function main(): Promise<void> {
       run: spec.run,
       wave: spec.wave,
       collection,
-      context: batchContext(deps, formats, start, spec.wave, () => spec.fence),
+      context: batchContext(deps, formats, start, spec.wave, () => spec.fence, async () => {
+        if (!(await runs.renewLease(spec.lease, spec.leaseMs, new Date()))) {
+          throw new StableIdError('LEASE_LOST', `the lease on migration "${spec.lease.migration}" was lost to a newer runner; this worker stopped writing`, { migration: spec.lease.migration });
+        }
+      }),
       current: async () => {
         const run = await runs.getRun(spec.run);
         return run && run.status !== 'paused' && run.status !== 'aborted' ? run : null;

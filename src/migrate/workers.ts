@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ErrorContext, type ErrorCode, StableIdError } from '../model/errors.js';
 import type { BatchCounts } from './batch.js';
+import type { Lease } from './runs/run-store.js';
 import type { Fence, Partition } from './source/source.js';
 
 /** How a worker process opens what the runner has open: the registry (and run store) reference, the source reference, the module path. */
@@ -18,6 +19,9 @@ export interface WorkerSpec extends WorkerReferences {
   readonly wave: number;
   /** The runner's fence: a worker writes with the runner's lease token, so a stale runner's workers are refused too. */
   readonly fence: Fence;
+  /** The runner's lease, which a worker confirms (renewing it) before each batch's registry writes. */
+  readonly lease: Lease;
+  readonly leaseMs: number;
   readonly actor: string;
   /** How many workers share the wave (each paces itself to its share of the maximum rate). */
   readonly workers: number;

@@ -1,5 +1,5 @@
 import { type Migration, defineMigration } from '../../src/migrate/migration.js';
-import type { JsonObject } from '../../src/migrate/source/source.js';
+import type { JsonObject, SourceCollection } from '../../src/migrate/source/source.js';
 import { ORDER, legacy, typeId } from '../registry/fixtures.js';
 
 /** An order as the legacy application stores it, keyed by its legacy number. */
@@ -19,3 +19,17 @@ export const rekey: Migration = defineMigration({
   key: ({ after }) => String(after['publicId']),
   add: [{ scheme: 'v2', field: 'publicId', derive: ({ before }) => typeId(numberOf(before)) }],
 });
+
+/** Every document of the collection, by key. */
+export async function contents(collection: SourceCollection): Promise<Map<string, JsonObject>> {
+  const all = new Map<string, JsonObject>();
+  for (const partition of await collection.partitions(1)) {
+    let cursor: string | null = null;
+    do {
+      const page = await collection.scan(partition, cursor, 1000);
+      for (const document of page.documents) all.set(document.key, document.body);
+      cursor = page.cursor;
+    } while (cursor !== null);
+  }
+  return all;
+}

@@ -8,25 +8,11 @@ import { SqliteRunStore } from '../../src/migrate/runs/sqlite-run-store.js';
 import type { JsonObject, SourceCollection } from '../../src/migrate/source/source.js';
 import { ORDER, type TestRegistry, defineOrder, legacy, openTestRegistry, typeId } from '../registry/fixtures.js';
 import { postgresKind } from '../sources/postgres-source-kind.js';
-import { rekey } from './fixtures.js';
+import { contents, rekey } from './fixtures.js';
 import { type SourceKind, type TestSource, sqliteKind } from '../sources/source-kinds.js';
 
 const N = 250;
 const numbers = Array.from({ length: N }, (_, i) => i + 1);
-/** Every document of the collection, by key. */
-async function contents(collection: SourceCollection): Promise<Map<string, JsonObject>> {
-  const all = new Map<string, JsonObject>();
-  for (const partition of await collection.partitions(1)) {
-    let cursor: string | null = null;
-    do {
-      const page = await collection.scan(partition, cursor, 1000);
-      for (const document of page.documents) all.set(document.key, document.body);
-      cursor = page.cursor;
-    } while (cursor !== null);
-  }
-  return all;
-}
-
 const SOURCES: SourceKind[] = [sqliteKind, await postgresKind()];
 
 for (const kind of SOURCES) {
