@@ -7,12 +7,14 @@ import { type Bench, type BenchResult, formatNumber, formatRate } from './bench.
 /**
  * Runs every `bench/*.bench.ts` in name order and prints one table. Progress
  * goes to stderr, the table to stdout. Run with `npm run bench`; BENCH_N sets
- * the size where a bench supports it.
+ * the size where a bench supports it (BENCH_MIGRATE_N for the migrate
+ * bench); BENCH_ONLY=migrate,import runs only the benches of those files.
  */
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
+  const only = process.env['BENCH_ONLY']?.split(',').map((name) => `${name.trim()}.bench.ts`);
   const files = readdirSync(here)
-    .filter((name) => name.endsWith('.bench.ts'))
+    .filter((name) => name.endsWith('.bench.ts') && (only === undefined || only.includes(name)))
     .sort();
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);

@@ -96,11 +96,10 @@ async function writeChanges(context: BatchContext, changes: readonly DocumentCha
   const { run, registry, runs, collection, migration } = context;
   // The bindings as they are before the batch moves them, for rollback to put back.
   const identified = changes.filter((change) => change.identifier !== null);
-  const current = await registry.resolveMany(migration.namespace, identified.map((change) => change.identifier as SchemeValue));
+  const current = await registry.lookupMany(migration.namespace, identified.map((change) => change.identifier as SchemeValue));
   const bindings = new Map<string, JsonObject | null>();
   identified.forEach((change, index) => {
-    const result = current[index];
-    const binding = result?.ok ? result.result.binding : null;
+    const binding = current[index]?.binding ?? null;
     bindings.set(change.key, binding ? { store: binding.store, collection: binding.collection, key: binding.key } : null);
   });
   await runs.saveBeforeImages(

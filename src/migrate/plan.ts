@@ -1,7 +1,6 @@
 import { StableIdError } from '../model/errors.js';
 import type { SchemeFormat } from '../model/formats/index.js';
-import type { Resolution } from '../model/types.js';
-import type { Registry } from '../registry/registry.js';
+import type { IdentifierLookup, Registry } from '../registry/registry.js';
 import { checkDeterminism } from './determinism.js';
 import { type DocumentChange, type Problem, type SchemeValue, changeDocument } from './document-change.js';
 import type { Migration } from './migration.js';
@@ -117,7 +116,7 @@ export async function planMigration(registry: Registry, collection: SourceCollec
 }
 
 /** What the registry holds now of a page's identifiers, by scheme and value. */
-type Lookups = ReadonlyMap<string, Resolution>;
+type Lookups = ReadonlyMap<string, IdentifierLookup>;
 
 const lookupKey = (scheme: string, value: string): string => `${scheme}\u0000${value}`;
 
@@ -127,14 +126,12 @@ async function lookups(registry: Registry, migration: Migration, changes: readon
     if (change.identifier) refs.push(change.identifier);
     refs.push(...change.added);
   }
-  const found = new Map<string, Resolution>();
+  const found = new Map<string, IdentifierLookup>();
   for (let from = 0; from < refs.length; from += LOOKUP_CHUNK) {
     const chunk = refs.slice(from, from + LOOKUP_CHUNK);
-    const results = await registry.resolveMany(migration.namespace, chunk);
-    results.forEach((result, index) => {
+    (await registry.lookupMany(migration.namespace, chunk)).forEach((lookup, index) => {
       const ref = chunk[index] as SchemeValue;
-      if (result.ok) found.set(lookupKey(ref.scheme, ref.value), result.result);
-      else if (result.error.code !== 'IDENTIFIER_NOT_FOUND') throw result.error;
+      if (lookup) found.set(lookupKey(ref.scheme, ref.value), lookup);
     });
   }
   return found;
@@ -182,7 +179,7 @@ class PlanTally {
   }
 
   /** A new identifier is free, already the entity's own, or taken: by another entity, or by another identifier of the entity in that scheme. */
-  #checkAdded(key: string, added: SchemeValue, owner: Resolution | undefined, holder: Resolution | undefined): void {
+  #checkAdded(key: string, added: SchemeValue, owner: IdentifierLookup | undefined, holder: IdentifierLookup | undefined): void {
     if (holder && holder.entity === owner?.entity) {
       this.#alreadyAdded += 1;
       return;

@@ -3,7 +3,7 @@ import { newEntityId } from '../model/entity-id.js';
 import type { BatchFailure } from '../model/errors.js';
 import { BatchRejectedError, StableIdError } from '../model/errors.js';
 import type { ChainedEvent } from '../model/events.js';
-import type { Namespace, Resolution, Scheme, Translation, WriteContext } from '../model/types.js';
+import type { Binding, Namespace, Resolution, Scheme, Translation, WriteContext } from '../model/types.js';
 import type { Store } from '../store/store.js';
 import { alias } from './operations/alias.js';
 import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
@@ -79,6 +79,15 @@ export interface ReadOptions {
 }
 
 /** One answer of a batch read: a result, or the error for that item alone. */
+/** An identifier as bulk work sees it: see {@link Registry.lookupMany}. */
+export interface IdentifierLookup {
+  readonly entity: string;
+  /** Every identifier of the entity, oldest first; a value is null once erased. */
+  readonly identifiers: readonly { readonly scheme: string; readonly value: string | null }[];
+  /** The current binding (the latest version), or null. */
+  readonly binding: Binding | null;
+}
+
 export type ItemResult<T> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: StableIdError };
 
 const MAX_KEPT_FAILURES = 1000;
@@ -284,6 +293,31 @@ export class Registry {
     return this.#store.read(async (reader) => {
       const found = new Map((await reader.findIdentifiers(namespace, identifiers)).map((record) => [`${record.scheme}\u0000${record.value ?? ''}`, record.entity]));
       return identifiers.map((identifier) => found.get(`${identifier.scheme}\u0000${identifier.value}`) ?? null);
+    });
+  }
+
+  /**
+   * What bulk work needs of many identifiers (by scheme and canonical value)
+   * in a handful of batched reads: the entity, its identifiers by scheme, its
+   * current binding. null where the registry has no such identifier. Unlike
+   * resolveMany it neither resolves states nor builds an error per miss.
+   */
+  async lookupMany(namespace: string, identifiers: readonly { readonly scheme: string; readonly value: string }[]): Promise<(IdentifierLookup | null)[]> {
+    return this.#store.read(async (reader) => {
+      const found = new Map((await reader.findIdentifiers(namespace, identifiers)).map((record) => [`${record.scheme}\u0000${record.value ?? ''}`, record.entity]));
+      const entities = [...new Set(found.values())];
+      const identifiersOf = new Map<string, { scheme: string; value: string | null }[]>();
+      for (const record of entities.length > 0 ? await reader.identifiersOfEntities(namespace, entities) : []) {
+        identifiersOf.set(record.entity, [...(identifiersOf.get(record.entity) ?? []), { scheme: record.scheme, value: record.value }]);
+      }
+      const bindingOf = new Map<string, Binding>();
+      for (const row of entities.length > 0 ? await reader.bindings(namespace, entities) : []) {
+        bindingOf.set(row.entity, { store: row.store, collection: row.collection, key: row.key });
+      }
+      return identifiers.map((identifier) => {
+        const entity = found.get(`${identifier.scheme}\u0000${identifier.value}`);
+        return entity === undefined ? null : { entity, identifiers: identifiersOf.get(entity) ?? [], binding: bindingOf.get(entity) ?? null };
+      });
     });
   }
 
