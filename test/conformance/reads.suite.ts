@@ -134,6 +134,28 @@ export function readsSuite(kind: StoreKind): void {
       );
     });
 
+    it('lookupMany answers entity, identifiers and current binding of many identifiers at once, null for unknown ones', async () => {
+      const { registry } = ctx;
+      const first = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1), binding: binding('k1') });
+      await registry.alias({ namespace: ORDER, from: { value: legacy(1) }, scheme: 'v2', value: typeId(1) });
+      await registry.rebind({ namespace: ORDER, identifier: { value: legacy(1) }, binding: binding('k1b') });
+      const [one, missing, viaAlias] = await registry.lookupMany(ORDER, [
+        { scheme: 'v1', value: legacy(1) },
+        { scheme: 'v1', value: legacy(2) },
+        { scheme: 'v2', value: typeId(1) },
+      ]);
+      assert.equal(missing, null);
+      assert.deepEqual(one, {
+        entity: first.entity,
+        identifiers: [
+          { scheme: 'v1', value: legacy(1) },
+          { scheme: 'v2', value: typeId(1) },
+        ],
+        binding: binding('k1b'),
+      });
+      assert.deepEqual(viaAlias, one);
+    });
+
     it('resolveMany and translateMany answer each item on its own', async () => {
       const { registry } = ctx;
       const one = await registry.register({ namespace: ORDER, scheme: 'v1', value: legacy(1) });
