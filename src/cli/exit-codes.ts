@@ -15,6 +15,9 @@ export const EXIT = {
 /** Every error code mapped to an exit code, in one place. */
 export const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: EXIT.USAGE,
+  // Raised by the HTTP face, which the CLI never goes through; should one reach the CLI, the caller must change how it calls.
+  UNAUTHENTICATED: EXIT.USAGE,
+  FORBIDDEN: EXIT.USAGE,
   INVALID_IDENTIFIER: EXIT.INVALID_INPUT,
   INVALID_SCHEME: EXIT.INVALID_INPUT,
   IMPORT_FORMAT: EXIT.INVALID_INPUT,
@@ -28,6 +31,7 @@ export const EXIT_BY_CODE: Record<ErrorCode, number> = {
   IDENTIFIER_ERASED: EXIT.NOT_FOUND,
   SOURCE_NOT_FOUND: EXIT.NOT_FOUND,
   RUN_NOT_FOUND: EXIT.NOT_FOUND,
+  TOKEN_NOT_FOUND: EXIT.NOT_FOUND,
   NAMESPACE_CONFLICT: EXIT.CONFLICT,
   SCHEME_CONFLICT: EXIT.CONFLICT,
   IDENTIFIER_CONFLICT: EXIT.CONFLICT,

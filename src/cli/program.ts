@@ -8,6 +8,8 @@ import { addDemoCommand } from './commands/demo.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrateCommands } from './commands/migrate.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
+import { addServeCommand } from './commands/serve.js';
+import { addTokenCommands } from './commands/tokens.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { addWriteCommands } from './commands/writes.js';
 import { EXIT, EXIT_BY_CODE } from './exit-codes.js';
@@ -55,6 +57,8 @@ Examples:
   addVerifyCommand(program, cli);
   addMigrateCommands(program, cli);
   addChangelogCommand(program, cli);
+  addServeCommand(program, cli);
+  addTokenCommands(program, cli);
   addDemoCommand(program, cli);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

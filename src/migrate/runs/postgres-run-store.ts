@@ -1,8 +1,7 @@
-import { createPool } from '../../store/postgres/pg-pool.js';
-import pg from 'pg';
 import { StableIdError } from '../../model/errors.js';
 import { toStableIdError } from '../../store/postgres/pg-errors.js';
 import { type PostgresTarget, parsePostgresUrl } from '../../store/postgres/pg-url.js';
+import { PostgresSideTables } from '../../store/postgres/side-tables.js';
 import {
   CHECKPOINT_COLUMNS,
   IMAGE_COLUMNS,
@@ -52,16 +51,11 @@ const ACQUIRE_LEASE = `INSERT INTO migration_leases AS l (migration, holder, tok
  */
 export class PostgresRunStore implements RunStore {
   readonly description: string;
-  readonly #target: PostgresTarget;
-  readonly #pool: pg.Pool;
-  readonly #statementNames = new Map<string, string>();
-  #ready: Promise<void> | undefined;
-  #closed = false;
+  readonly #tables: PostgresSideTables;
 
   private constructor(target: PostgresTarget) {
-    this.#target = target;
     this.description = target.description;
-    this.#pool = createPool(target, POOL_SIZE);
+    this.#tables = new PostgresSideTables(target, { what: 'run store', table: 'migration_schema', migrations: POSTGRES_RUN_MIGRATIONS }, { poolSize: POOL_SIZE, statementPrefix: 'stableid_runs', mapError: runStoreError });
   }
 
   /** A run store for `postgres://…` (or `postgresql://…`); connects and creates its tables on first use. */
@@ -71,7 +65,7 @@ export class PostgresRunStore implements RunStore {
 
   /** The schema the tables live in. */
   get schema(): string {
-    return this.#target.schema;
+    return this.#tables.target.schema;
   }
 
   async createRun(record: RunRecord): Promise<void> {
@@ -183,90 +177,21 @@ export class PostgresRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#ready?.catch(() => undefined);
-    await this.#pool.end();
+    await this.#tables.close();
   }
 
   /** One statement, prepared once per connection, after the tables exist. */
-  async #query(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
-    if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`, { store: this.description });
-    try {
-      // A failed start (server down) is tried again by the next call rather than remembered for good.
-      this.#ready ??= this.#migrate().catch((error: unknown) => {
-        this.#ready = undefined;
-        throw error;
-      });
-      await this.#ready;
-      return (await this.#pool.query<Row>({ text: sql, values: [...values], name: this.#statementName(sql) })).rows;
-    } catch (error) {
-      throw this.#error(error);
-    }
+  #query(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+    return this.#tables.query(sql, values);
   }
+}
 
-  /**
-   * Creates the schema and the run tables if needed and applies the
-   * migrations they lack, in one transaction under the lock the registry
-   * store migrates under, so that processes (and the registry) starting
-   * together never create the schema twice. A newer schema is refused.
-   */
-  async #migrate(): Promise<void> {
-    const { schema, description } = this.#target;
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stableid:migrate:${schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query(`SET LOCAL search_path TO ${schema}`);
-      await client.query('CREATE TABLE IF NOT EXISTS migration_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      const latest = POSTGRES_RUN_MIGRATIONS.at(-1)?.version ?? 0;
-      const current = Number((await client.query<Row>('SELECT COALESCE(MAX(version), 0) AS v FROM migration_schema')).rows[0]?.['v'] ?? 0);
-      if (current > latest) {
-        throw new StableIdError(
-          'STORE_SCHEMA',
-          `${description} has run store schema version ${current}, newer than this stableid supports (${latest}); upgrade stableid`,
-          { store: description, version: current, supported: latest },
-        );
-      }
-      for (const migration of POSTGRES_RUN_MIGRATIONS) {
-        if (migration.version <= current) continue;
-        await client.query(migration.sql);
-        await client.query('INSERT INTO migration_schema (version, name, applied_at) VALUES ($1, $2, $3)', [
-          migration.version,
-          migration.name,
-          new Date().toISOString(),
-        ]);
-      }
-      await client.query('COMMIT');
-      client.release();
-    } catch (error) {
-      // A connection that cannot even roll back is not handed to anyone else.
-      const rolledBack = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
-      client.release(!rolledBack);
-      throw error;
-    }
+/** Text cannot hold U+0000 (JSON escapes it, but a key or holder may carry it): the input is at fault, not the database. */
+function runStoreError(error: unknown, description: string): StableIdError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '22P05' || code === '22021') {
+    const message = (error as Error).message;
+    return new StableIdError('INVALID_ARGUMENT', `${description} cannot store this value: ${message}`, { store: description, sqlstate: code }, { cause: error });
   }
-
-  #statementName(sql: string): string {
-    let name = this.#statementNames.get(sql);
-    if (!name) {
-      name = `stableid_runs_${this.#statementNames.size + 1}`;
-      this.#statementNames.set(sql, name);
-    }
-    return name;
-  }
-
-  #error(error: unknown): StableIdError {
-    const code = (error as { code?: unknown } | null)?.code;
-    // Text cannot hold U+0000 (JSON escapes it, but a key or holder may carry it): the input is at fault, not the database.
-    if (code === '22P05' || code === '22021') {
-      const message = (error as Error).message;
-      return new StableIdError('INVALID_ARGUMENT', `${this.description} cannot store this value: ${message}`, { store: this.description, sqlstate: code }, { cause: error });
-    }
-    return toStableIdError(error, this.description);
-  }
+  return toStableIdError(error, description);
 }

@@ -1,3 +1,5 @@
+import type { TablesMigration } from '../../store/tables-schema.js';
+
 /**
  * Forward-only schema migrations of the run stores, one list per dialect,
  * each recorded in `migration_schema`. The tables sit beside the registry's
@@ -5,14 +7,9 @@
  * A released migration is never edited: a change is a new entry at the end
  * of both lists.
  */
-export interface RunSchemaMigration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
 
 /** The SQLite run store's tables. */
-export const SQLITE_RUN_MIGRATIONS: readonly RunSchemaMigration[] = [
+export const SQLITE_RUN_MIGRATIONS: readonly TablesMigration[] = [
   {
     version: 1,
     name: 'runs, checkpoints, before-images, leases',
@@ -48,7 +45,7 @@ const TEXT = 'TEXT COLLATE "C"';
  * not JSONB, so that it reads back exactly as written (JSONB reorders keys)
  * and a string holding U+0000, which JSONB refuses, stays storable.
  */
-export const POSTGRES_RUN_MIGRATIONS: readonly RunSchemaMigration[] = [
+export const POSTGRES_RUN_MIGRATIONS: readonly TablesMigration[] = [
   {
     version: 1,
     name: 'runs, checkpoints, before-images, leases',

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { StableIdError, isStableIdError } from '../../model/errors.js';
-import { type Row, type Statement, guard } from '../../store/sqlite/sqlite-guard.js';
+import type Database from 'better-sqlite3';
+import { isStableIdError } from '../../model/errors.js';
+import type { Row, Statement } from '../../store/sqlite/sqlite-guard.js';
+import { SqliteSideTables } from '../../store/sqlite/side-tables.js';
 import {
   CHECKPOINT_COLUMNS,
   IMAGE_COLUMNS,
@@ -56,35 +55,16 @@ const ACQUIRE_LEASE = `INSERT INTO migration_leases (migration, holder, token, e
  */
 export class SqliteRunStore implements RunStore {
   readonly description: string;
-  readonly #db: Database.Database;
-  readonly #statements = new Map<string, Statement>();
-  #closed = false;
+  readonly #tables: SqliteSideTables;
 
-  private constructor(db: Database.Database, description: string) {
-    this.#db = db;
-    this.description = description;
+  private constructor(tables: SqliteSideTables) {
+    this.#tables = tables;
+    this.description = tables.description;
   }
 
   /** Opens (creating if needed) the database at `path` (or ':memory:') and brings the run tables up to date. */
   static open(path: string): SqliteRunStore {
-    const description = `sqlite:${path}`;
-    let db: Database.Database;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
-    } catch (error) {
-      throw new StableIdError('STORE_UNAVAILABLE', `cannot open ${description}: ${(error as Error).message}`, { store: description }, { cause: error });
-    }
-    try {
-      migrate(db, description);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    return new SqliteRunStore(db, description);
+    return new SqliteRunStore(SqliteSideTables.open(path, { what: 'run store', table: 'migration_schema', migrations: SQLITE_RUN_MIGRATIONS }));
   }
 
   async createRun(record: RunRecord): Promise<void> {
@@ -203,65 +183,27 @@ export class SqliteRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    this.#tables.close();
   }
 
   #prepare(sql: string): Statement {
-    if (this.#closed) throw new StableIdError('STORE_UNAVAILABLE', `${this.description} is closed`, { store: this.description });
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = guard(() => this.#db.prepare<unknown[], Row>(sql));
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#tables.prepare(sql);
   }
 
   #all(sql: string, ...params: unknown[]): Row[] {
-    return guard(() => this.#prepare(sql).all(...params));
+    return this.#tables.all(sql, ...params);
   }
 
   #get(sql: string, ...params: unknown[]): Row | undefined {
-    return guard(() => this.#prepare(sql).get(...params));
+    return this.#tables.get(sql, ...params);
   }
 
   #run(sql: string, ...params: unknown[]): Database.RunResult {
-    return guard(() => this.#prepare(sql).run(...params));
+    return this.#tables.run(sql, ...params);
   }
 
   /** Runs `fn` holding the write lock from the start, so that what it reads is still true when it writes. */
   #transaction<T>(fn: () => T): T {
-    return guard(() => this.#db.transaction(fn).immediate());
+    return this.#tables.transaction(fn);
   }
-}
-
-/**
- * Creates the run tables and applies the migrations the file lacks, under
- * the write lock, so that processes opening the file together migrate once.
- * A file migrated by a newer stableid is refused.
- */
-function migrate(db: Database.Database, description: string): void {
-  guard(() =>
-    db
-      .transaction(() => {
-        db.exec('CREATE TABLE IF NOT EXISTS migration_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-        const latest = SQLITE_RUN_MIGRATIONS.at(-1)?.version ?? 0;
-        const current = (db.prepare('SELECT MAX(version) AS v FROM migration_schema').get() as { v: number | null }).v ?? 0;
-        if (current > latest) {
-          throw new StableIdError(
-            'STORE_SCHEMA',
-            `${description} has run store schema version ${current}, newer than this stableid supports (${latest}); upgrade stableid`,
-            { store: description, version: current, supported: latest },
-          );
-        }
-        const record = db.prepare('INSERT INTO migration_schema (version, name, applied_at) VALUES (?, ?, ?)');
-        for (const migration of SQLITE_RUN_MIGRATIONS) {
-          if (migration.version <= current) continue;
-          db.exec(migration.sql);
-          record.run(migration.version, migration.name, new Date().toISOString());
-        }
-      })
-      .immediate(),
-  );
 }

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { StableIdError } from '../model/errors.js';
+import type { Registry } from '../registry/registry.js';
+import { registerCaching } from './caching.js';
+import { CORRELATION_HEADER, correlationIdOf } from './correlation.js';
+import { PROBLEM_CONTENT_TYPE, toHttpError, toProblem } from './errors.js';
+import { type LoggerOptions, loggerOptions } from './logging.js';
+import { batchRoutes } from './routes/batch-routes.js';
+import { docRoutes } from './routes/doc-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { historyRoutes } from './routes/history-routes.js';
+import { identifierRoutes } from './routes/identifier-routes.js';
+import { namespaceRoutes } from './routes/namespace-routes.js';
+import type { HttpApp, RouteContext } from './routes/route-context.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+export interface AppOptions {
+  /** The registry every route reads; the app does not close it (its owner does). */
+  readonly registry: Registry;
+  /** Request logs (pino, JSON): off by default; credentials are always redacted. */
+  readonly logger?: boolean | LoggerOptions;
+  /** The most identifiers one batch request may name (default 1000); more is refused with 413. */
+  readonly batchLimit?: number;
+  /** The largest request body in bytes (default 1 MiB); more is refused with 413. */
+  readonly bodyLimit?: number;
+  /** `Cache-Control: max-age` of cacheable reads, in seconds (default 60). */
+  readonly cacheMaxAge?: number;
+}
+
+export const DEFAULT_BATCH_LIMIT = 1000;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_CACHE_MAX_AGE = 60;
+/** Longer identifier values are refused by the router (414) before any route runs. */
+const MAX_PARAM_LENGTH = 2048;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The identity service's HTTP face: parses requests, calls the registry,
+ * formats answers. It holds no rules of its own; every error leaves as an
+ * RFC 9457 problem document. Call `ready()` (or `inject`/`listen`, which do)
+ * before use.
+ */
+export function buildApp(options: AppOptions): HttpApp {
+  const config = Object.freeze({
+    batchLimit: wholeNumber('batchLimit', options.batchLimit ?? DEFAULT_BATCH_LIMIT),
+    bodyLimit: wholeNumber('bodyLimit', options.bodyLimit ?? DEFAULT_BODY_LIMIT),
+    cacheMaxAge: wholeNumber('cacheMaxAge', options.cacheMaxAge ?? DEFAULT_CACHE_MAX_AGE, 0),
+  });
+  const app: HttpApp = Fastify({
+    logger: loggerOptions(options.logger),
+    bodyLimit: config.bodyLimit,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    genReqId: (request) => correlationIdOf(request.headers),
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    frameworkErrors: (error, request, reply) => sendProblem(error, request, reply),
+  })
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION_HEADER, request.id);
+  });
+  registerCaching(app, config.cacheMaxAge);
+  app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(new StableIdError('INVALID_ARGUMENT', `no route ${request.method} ${request.url.split('?')[0]}`, { rule: 'http.route', field: 'url' }), request, reply),
+  );
+
+  const context: RouteContext = { registry: options.registry, batchLimit: config.batchLimit };
+  app.register(async (scope) => {
+    await docRoutes(scope, version());
+    healthRoutes(scope, context);
+    namespaceRoutes(scope, context);
+    identifierRoutes(scope, context);
+    historyRoutes(scope, context);
+    batchRoutes(scope, context);
+  });
+  return app;
+}
+
+/** Answers any failure as a problem document; 5xx are logged with their cause, nothing of it is sent. */
+function sendProblem(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = toHttpError(thrown);
+  const problem = toProblem(error, request.id);
+  if (problem.status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
+  else request.log.info({ code: error.code, status: problem.status }, error.message);
+  if (error.code === 'STORE_BUSY' || error.code === 'STORE_UNAVAILABLE') reply.header('retry-after', '1');
+  reply.header(CORRELATION_HEADER, request.id);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+function wholeNumber(field: string, value: number, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new StableIdError('INVALID_ARGUMENT', `${field} must be a whole number >= ${min}, got ${value}`, { field });
+  }
+  return value;
+}

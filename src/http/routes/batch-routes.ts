@@ -1,0 +1,102 @@
+import type { FastifyRequest } from 'fastify';
+import { StableIdError } from '../../model/errors.js';
+import type { IdentifierView } from '../../model/types.js';
+import type { ItemResult } from '../../registry/registry.js';
+import { deprecationOf } from '../deprecation.js';
+import { toProblem } from '../errors.js';
+import { operation } from '../openapi.js';
+import { NamespaceParams, ResolveBatchResponse, TranslateBatchResponse, resolveBatchBody, translateBatchBody } from '../schemas.js';
+import { schemesWhenRetired } from './identifier-routes.js';
+import type { HttpApp, RouteContext } from './route-context.js';
+
+const BATCH_GUARANTEES =
+  'Read-only and idempotent: it writes nothing and may be retried freely (POST only because the list travels in the body). ' +
+  'Every item is answered from the same consistent snapshot; each succeeds or fails on its own, in the order asked.';
+
+/** Refuses a batch over the limit before anything is validated or read. */
+function limitBatch(limit: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const identifiers = (request.body as { identifiers?: unknown } | null | undefined)?.identifiers;
+    if (Array.isArray(identifiers) && identifiers.length > limit) {
+      throw new StableIdError('INVALID_ARGUMENT', `a batch names at most ${limit} identifiers, this one ${identifiers.length}; nothing was done`, {
+        field: 'identifiers',
+        rule: 'batch.limit',
+        limit,
+        count: identifiers.length,
+      });
+    }
+  };
+}
+
+/**
+ * The items of a batch answer, each with its deprecation notice or its problem.
+ * An unknown namespace fails every item alike, so it fails the request (404).
+ */
+async function itemsOf<T>(
+  context: RouteContext,
+  namespace: string,
+  results: readonly ItemResult<T>[],
+  asked: (result: T) => IdentifierView,
+  correlationId: string,
+) {
+  const failed = results[0];
+  if (failed && !failed.ok && failed.error.code === 'NAMESPACE_NOT_FOUND') throw failed.error;
+  const views = results.flatMap((item) => (item.ok ? [asked(item.result)] : []));
+  const schemes = await schemesWhenRetired(context.registry, namespace, views);
+  return results.map((item) =>
+    item.ok
+      ? { ok: true as const, result: item.result, deprecation: deprecationOf(asked(item.result), schemes) }
+      : { ok: false as const, error: toProblem(item.error, correlationId) },
+  );
+}
+
+const ITEM_ERRORS = ['SCHEME_NOT_FOUND', 'IDENTIFIER_NOT_FOUND', 'INVALID_IDENTIFIER', 'AMBIGUOUS_IDENTIFIER'] as const;
+
+export function batchRoutes(app: HttpApp, context: RouteContext): void {
+  const { registry, batchLimit } = context;
+  const transport = { 413: `more than ${batchLimit} identifiers (rule batch.limit), or a body over the size limit (rule body.size)` };
+
+  const resolve = operation({
+    id: 'resolveBatch',
+    summary: `Resolve up to ${batchLimit} identifiers of a namespace`,
+    tag: 'batches',
+    guarantees: BATCH_GUARANTEES,
+    notes: `Each result is \`{ ok: true, result, deprecation }\` or \`{ ok: false, error }\` (a problem document with one of ${ITEM_ERRORS.join(', ')}). \`deprecation\` is non-null when the identifier asked for is retired.`,
+    errors: ['NAMESPACE_NOT_FOUND'],
+    transport,
+  });
+  app.post(
+    '/v1/namespaces/:namespace/resolve',
+    {
+      preValidation: limitBatch(batchLimit),
+      schema: { ...resolve.doc, params: NamespaceParams, body: resolveBatchBody(batchLimit), response: { 200: ResolveBatchResponse, ...resolve.errors } },
+    },
+    async (request) => {
+      const { namespace } = request.params;
+      const results = await registry.resolveMany(namespace, request.body.identifiers, { asOf: request.body.asOf ?? null });
+      return { results: await itemsOf(context, namespace, results, (r) => r.identifier, request.id) };
+    },
+  );
+
+  const translate = operation({
+    id: 'translateBatch',
+    summary: `Translate up to ${batchLimit} identifiers of a namespace into another scheme`,
+    tag: 'batches',
+    guarantees: BATCH_GUARANTEES,
+    notes: `Each result is \`{ ok: true, result, deprecation }\` or \`{ ok: false, error }\` (a problem document with one of ${[...ITEM_ERRORS, 'TRANSLATION_NOT_FOUND', 'IDENTIFIER_ERASED'].join(', ')}). \`deprecation\` is non-null when the identifier asked for is retired.`,
+    errors: ['NAMESPACE_NOT_FOUND'],
+    transport,
+  });
+  app.post(
+    '/v1/namespaces/:namespace/translate',
+    {
+      preValidation: limitBatch(batchLimit),
+      schema: { ...translate.doc, params: NamespaceParams, body: translateBatchBody(batchLimit), response: { 200: TranslateBatchResponse, ...translate.errors } },
+    },
+    async (request) => {
+      const { namespace } = request.params;
+      const results = await registry.translateMany(namespace, request.body.identifiers, request.body.to, { asOf: request.body.asOf ?? null });
+      return { results: await itemsOf(context, namespace, results, (r) => r.from, request.id) };
+    },
+  );
+}

@@ -1,0 +1,42 @@
+import { Type } from 'typebox';
+import { READ_GUARANTEES, operation } from '../openapi.js';
+import { NamespaceParams } from '../schemas.js';
+import type { HttpApp, RouteContext } from './route-context.js';
+
+export function namespaceRoutes(app: HttpApp, { registry }: RouteContext): void {
+  const list = operation({
+    id: 'listNamespaces',
+    summary: 'List the namespaces',
+    tag: 'namespaces',
+    guarantees: READ_GUARANTEES,
+    errors: [],
+  });
+  app.get(
+    '/v1/namespaces',
+    {
+      config: { cache: true },
+      schema: { ...list.doc, response: { 200: Type.Object({ namespaces: Type.Array(Type.Ref('Namespace')) }), ...list.errors } },
+    },
+    async () => ({ namespaces: await registry.listNamespaces() }),
+  );
+
+  const show = operation({
+    id: 'getNamespace',
+    summary: 'Show a namespace with its schemes and their states',
+    tag: 'namespaces',
+    guarantees: READ_GUARANTEES,
+    errors: ['NAMESPACE_NOT_FOUND'],
+  });
+  app.get(
+    '/v1/namespaces/:namespace',
+    {
+      config: { cache: true },
+      schema: {
+        ...show.doc,
+        params: NamespaceParams,
+        response: { 200: Type.Object({ namespace: Type.Ref('Namespace'), schemes: Type.Array(Type.Ref('Scheme')) }), ...show.errors },
+      },
+    },
+    async (request) => registry.getNamespace(request.params.namespace),
+  );
+}

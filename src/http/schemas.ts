@@ -1,0 +1,216 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * The JSON schemas of the HTTP API: Fastify validates requests and
+ * serialises responses with them, and the OpenAPI document is generated from
+ * them, so the three cannot drift apart.
+ */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const Instant = Type.String({ description: 'An ISO 8601 instant.' });
+const State = Type.Union([Type.Literal('active'), Type.Literal('deprecated'), Type.Literal('archived')]);
+
+export const NamespaceSchema = Type.Object(
+  {
+    name: Type.String(),
+    owner: Type.String(),
+    stewards: Type.Array(Type.String()),
+    description: Nullable(Type.String()),
+    createdAt: Instant,
+  },
+  { $id: 'Namespace' },
+);
+
+export const SchemeFormatSchema = Type.Object(
+  { kind: Type.String({ description: 'typeid, uuidv7, uuid, ulid, integer or pattern; the other members depend on it.' }) },
+  { additionalProperties: true, $id: 'SchemeFormat' },
+);
+
+export const SchemeSchema = Type.Object(
+  {
+    namespace: Type.String(),
+    name: Type.String(),
+    format: Type.Ref('SchemeFormat'),
+    state: State,
+    sunset: Nullable(Type.String()),
+    replacement: Nullable(Type.String({ description: 'The scheme that replaces a deprecated one.' })),
+    createdAt: Instant,
+  },
+  { $id: 'Scheme' },
+);
+
+export const IdentifierViewSchema = Type.Object(
+  {
+    scheme: Type.String(),
+    value: Nullable(Type.String({ description: 'null once the value has been erased on request.' })),
+    state: State,
+    sunset: Nullable(Type.String()),
+    createdAt: Instant,
+    seq: Type.Integer({ description: "The event that created it; the identifier's id within the namespace." }),
+    derivedFrom: Nullable(Type.Object({ scheme: Type.String(), value: Nullable(Type.String()) })),
+    migration: Nullable(Type.String()),
+  },
+  { $id: 'Identifier' },
+);
+
+const BindingVersionSchema = Type.Object({
+  store: Type.String(),
+  collection: Type.String(),
+  key: Type.String(),
+  version: Type.Integer(),
+  seq: Type.Integer(),
+  at: Instant,
+  migration: Nullable(Type.String()),
+});
+
+export const ResolutionSchema = Type.Object(
+  {
+    namespace: Type.String(),
+    entity: Type.String({ description: 'The canonical entity id: never changed, reused or deleted.' }),
+    identifier: Type.Ref('Identifier'),
+    identifiers: Type.Array(Type.Ref('Identifier'), { description: 'Every identifier of the entity, oldest first.' }),
+    binding: Nullable(BindingVersionSchema),
+    asOf: Nullable(Instant),
+  },
+  { $id: 'Resolution' },
+);
+
+export const TranslationSchema = Type.Object(
+  {
+    namespace: Type.String(),
+    entity: Type.String(),
+    from: Type.Ref('Identifier'),
+    to: Type.Ref('Identifier'),
+  },
+  { $id: 'Translation' },
+);
+
+export const DeprecationSchema = Type.Object(
+  {
+    scheme: Type.String(),
+    value: Nullable(Type.String()),
+    state: Type.Union([Type.Literal('deprecated'), Type.Literal('archived')]),
+    sunset: Nullable(Type.String()),
+    replacement: Nullable(Type.String({ description: 'The scheme to move to, when the deprecated scheme names one.' })),
+  },
+  { $id: 'Deprecation', description: 'The identifier asked for is retired: clients should move to the replacement before the sunset.' },
+);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'The stable error code.' }),
+    correlationId: Type.String(),
+  },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description: "An RFC 9457 problem document (application/problem+json); the error's context (namespace, scheme, value, rule, field, …) is added as members.",
+  },
+);
+
+export const LineageSchema = Type.Object({
+  namespace: Type.String(),
+  entity: Type.String(),
+  identifier: Type.Ref('Identifier'),
+  lineage: Type.Array(Type.Ref('Identifier'), { description: 'Every identifier of the entity, oldest first, each with derivedFrom and migration.' }),
+  asOf: Nullable(Instant),
+});
+
+export const EventSchema = Type.Object({
+  namespace: Type.String(),
+  seq: Type.Integer(),
+  at: Instant,
+  type: Type.String(),
+  actor: Type.String(),
+  correlationId: Type.String(),
+  reason: Nullable(Type.String()),
+  body: Type.Object({}, { additionalProperties: true }),
+  prevHash: Type.String(),
+  hash: Type.String(),
+});
+
+export const HistorySchema = Type.Object({
+  events: Type.Array(EventSchema),
+  next: Nullable(Type.Integer({ description: 'Pass as `after` for the next page; null on the last page.' })),
+});
+
+/** The schemas that responses refer to by $ref; registered once with app.addSchema. */
+export const SHARED_SCHEMAS = [NamespaceSchema, SchemeFormatSchema, SchemeSchema, IdentifierViewSchema, ResolutionSchema, TranslationSchema, DeprecationSchema, ProblemSchema];
+
+// ── request parts ───────────────────────────────────────────────────────
+
+const NamespaceName = Type.String({ minLength: 1, maxLength: 200 });
+const Value = Type.String({ minLength: 1, maxLength: 1024, description: 'The identifier value, URL-encoded.' });
+const SchemeName = Type.String({ minLength: 1, maxLength: 200 });
+const AsOf = Type.String({ minLength: 1, maxLength: 64, description: 'Answer with what was true at this ISO 8601 instant.' });
+
+export const NamespaceParams = Type.Object({ namespace: NamespaceName });
+export const IdentifierParams = Type.Object({ namespace: NamespaceName, value: Value });
+export const TranslationParams = Type.Object({
+  namespace: NamespaceName,
+  value: Value,
+  to: Type.String({ minLength: 1, maxLength: 200, description: 'The scheme to translate into.' }),
+});
+
+export const ReadQuery = Type.Object(
+  {
+    scheme: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The scheme of the value (default: every scheme whose format accepts it).' })),
+    asOf: Type.Optional(AsOf),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryQuery = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Start after this seq (default 0).' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many events (default 100).' })),
+  },
+  { additionalProperties: false },
+);
+
+const IdentifierRefSchema = Type.Object(
+  { scheme: Type.Optional(SchemeName), value: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+
+export const resolveBatchBody = (limit: number) =>
+  Type.Object(
+    {
+      identifiers: Type.Array(IdentifierRefSchema, { minItems: 1, maxItems: limit }),
+      asOf: Type.Optional(AsOf),
+    },
+    { additionalProperties: false },
+  );
+
+export const translateBatchBody = (limit: number) =>
+  Type.Object(
+    {
+      to: SchemeName,
+      identifiers: Type.Array(IdentifierRefSchema, { minItems: 1, maxItems: limit }),
+      asOf: Type.Optional(AsOf),
+    },
+    { additionalProperties: false },
+  );
+
+const failedItem = Type.Object({ ok: Type.Literal(false), error: Type.Ref('Problem') });
+
+export const ResolveBatchResponse = Type.Object({
+  results: Type.Array(
+    Type.Union([Type.Object({ ok: Type.Literal(true), result: Type.Ref('Resolution'), deprecation: Nullable(Type.Ref('Deprecation')) }), failedItem]),
+    { description: 'One per identifier, in the order asked.' },
+  ),
+});
+
+export const TranslateBatchResponse = Type.Object({
+  results: Type.Array(
+    Type.Union([Type.Object({ ok: Type.Literal(true), result: Type.Ref('Translation'), deprecation: Nullable(Type.Ref('Deprecation')) }), failedItem]),
+    { description: 'One per identifier, in the order asked.' },
+  ),
+});
+
+export type DeprecationNotice = Static<typeof DeprecationSchema>;
