@@ -417,8 +417,9 @@ describe('a migration runner killed (SIGKILL) at random points and resumed', { c
         const runner = startRunner(place, target);
         const exit = await runner.exit;
         const aimed = `kill ${kill} ${target.delayMs} ms after ${target.afterBatches === 0 ? 'start-up' : `batch ${target.afterBatches}`}`;
-        if (runner.killed()) {
-          assert.equal(exit.signal, 'SIGKILL', `the runner ended on its own before the kill: ${exit.stderr}`);
+        // A kill sent as the runner was already finishing may find it gone: that trial simply missed.
+        if (runner.killed() && exit.signal !== null) {
+          assert.equal(exit.signal, 'SIGKILL', `the runner ended on a signal other than the kill: ${exit.stderr}`);
           hit.push(`${aimed}: ${await phaseOf(place)}`);
         } else {
           assert.equal(exit.code, 0, `the runner failed before its kill (${exit.code ?? exit.signal}): ${exit.stderr}`);
