@@ -1,19 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { TokenStore } from '../auth/token-store.js';
 import { StableIdError } from '../model/errors.js';
 import type { Registry } from '../registry/registry.js';
+import { type AuthMode, registerAuth } from './auth.js';
 import { registerCaching } from './caching.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation.js';
 import { PROBLEM_CONTENT_TYPE, toHttpError, toProblem } from './errors.js';
+import { type IdempotencyOptions, registerIdempotency } from './idempotency.js';
 import { type LoggerOptions, loggerOptions } from './logging.js';
 import { batchRoutes } from './routes/batch-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { historyRoutes } from './routes/history-routes.js';
 import { identifierRoutes } from './routes/identifier-routes.js';
+import { importRoutes } from './routes/import-routes.js';
 import { namespaceRoutes } from './routes/namespace-routes.js';
 import type { HttpApp, RouteContext } from './routes/route-context.js';
+import { writeRoutes } from './routes/write-routes.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 export interface AppOptions {
@@ -27,6 +32,15 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** `Cache-Control: max-age` of cacheable reads, in seconds (default 60). */
   readonly cacheMaxAge?: number;
+  /**
+   * The API tokens requests are checked against; the app does not close it.
+   * Without one, reads are open and every write is refused (401).
+   */
+  readonly tokens?: TokenStore;
+  /** With `tokens`: whether reads need a token too (`required`, the default) or not (`reads-open`). Writes always do. */
+  readonly auth?: AuthMode;
+  /** The `Idempotency-Key` memory: how many keys, for how long (default 10,000 keys, 24 h). */
+  readonly idempotency?: IdempotencyOptions;
 }
 
 export const DEFAULT_BATCH_LIMIT = 1000;
@@ -67,6 +81,8 @@ export function buildApp(options: AppOptions): HttpApp {
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);
   });
+  registerAuth(app, options.tokens, options.auth ?? 'required');
+  registerIdempotency(app, options.idempotency);
   registerCaching(app, config.cacheMaxAge);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -81,6 +97,8 @@ export function buildApp(options: AppOptions): HttpApp {
     identifierRoutes(scope, context);
     historyRoutes(scope, context);
     batchRoutes(scope, context);
+    writeRoutes(scope, context);
+    importRoutes(scope, context);
   });
   return app;
 }
@@ -91,6 +109,7 @@ function sendProblem(thrown: unknown, request: FastifyRequest, reply: FastifyRep
   const problem = toProblem(error, request.id);
   if (problem.status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
   else request.log.info({ code: error.code, status: problem.status }, error.message);
+  if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="stableid"');
   if (error.code === 'STORE_BUSY' || error.code === 'STORE_UNAVAILABLE') reply.header('retry-after', '1');
   reply.header(CORRELATION_HEADER, request.id);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

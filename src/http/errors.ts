@@ -61,6 +61,7 @@ export const STATUS_BY_RULE: Readonly<Record<string, number>> = Object.freeze({
   'body.json': 400,
   'body.size': 413,
   'batch.limit': 413,
+  'idempotency.key-reused': 422,
 });
 
 /** The status a StableIdError is answered with. */

@@ -1,3 +1,5 @@
+export type { AuthMode } from './auth.js';
+export type { IdempotencyOptions } from './idempotency.js';
 export { type AppOptions, DEFAULT_BATCH_LIMIT, DEFAULT_BODY_LIMIT, DEFAULT_CACHE_MAX_AGE, buildApp } from './app.js';
 export { PROBLEM_CONTENT_TYPE, type Problem, STATUS_BY_CODE, STATUS_BY_RULE, statusOf } from './errors.js';
 export type { HttpApp } from './routes/route-context.js';

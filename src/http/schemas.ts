@@ -139,8 +139,22 @@ export const HistorySchema = Type.Object({
   next: Nullable(Type.Integer({ description: 'Pass as `after` for the next page; null on the last page.' })),
 });
 
+export const WriteOutcomeSchema = Type.Object(
+  {
+    op: Type.String(),
+    namespace: Type.String(),
+    entity: Type.String(),
+    scheme: Type.String(),
+    value: Nullable(Type.String()),
+    identifier: Type.Integer({ description: "The identifier's seq: its id within the namespace." }),
+    changed: Type.Boolean({ description: 'False when the request repeated one already carried out: nothing was written.' }),
+    seq: Nullable(Type.Integer({ description: 'The event written, or null.' })),
+  },
+  { $id: 'WriteOutcome' },
+);
+
 /** The schemas that responses refer to by $ref; registered once with app.addSchema. */
-export const SHARED_SCHEMAS = [NamespaceSchema, SchemeFormatSchema, SchemeSchema, IdentifierViewSchema, ResolutionSchema, TranslationSchema, DeprecationSchema, ProblemSchema];
+export const SHARED_SCHEMAS = [NamespaceSchema, SchemeFormatSchema, SchemeSchema, IdentifierViewSchema, ResolutionSchema, TranslationSchema, DeprecationSchema, ProblemSchema, WriteOutcomeSchema];
 
 // ── request parts ───────────────────────────────────────────────────────
 
@@ -214,3 +228,59 @@ export const TranslateBatchResponse = Type.Object({
 });
 
 export type DeprecationNotice = Static<typeof DeprecationSchema>;
+
+// ── writes ──────────────────────────────────────────────────────────────
+
+const BindingSchema = Type.Object(
+  { store: Type.String({ minLength: 1, maxLength: 200 }), collection: Type.String({ minLength: 1, maxLength: 200 }), key: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false, description: "Where the entity's record lives." },
+);
+const Migration = Type.String({ minLength: 1, maxLength: 200, description: 'The migration the write belongs to, recorded as lineage.' });
+const Sunset = Type.String({ minLength: 1, maxLength: 64, description: 'ISO 8601 date or date-time after which clients must have moved on.' });
+
+/** The headers a write reads; others are ignored. */
+export const WriteHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Retries with the same key and body get the first answer again (`Idempotent-Replayed: true`), for 24 h.' })),
+  'x-reason': Type.Optional(Type.String({ maxLength: 500, description: 'Why: recorded on the events written.' })),
+});
+
+export const WriteQuery = Type.Object(
+  { scheme: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The scheme of the identifier in the path (default: every scheme whose format accepts it).' })) },
+  { additionalProperties: false },
+);
+
+export const RegisterBody = Type.Object({ scheme: SchemeName, value: Type.String({ minLength: 1, maxLength: 1024 }), binding: Type.Optional(Nullable(BindingSchema)) }, { additionalProperties: false });
+export const AliasBody = Type.Object({ scheme: SchemeName, value: Type.String({ minLength: 1, maxLength: 1024 }), migration: Type.Optional(Nullable(Migration)) }, { additionalProperties: false });
+export const RebindBody = Type.Object(
+  { store: BindingSchema.properties.store, collection: BindingSchema.properties.collection, key: BindingSchema.properties.key, migration: Type.Optional(Nullable(Migration)) },
+  { additionalProperties: false },
+);
+export const DeprecationBody = Type.Object({ sunset: Sunset }, { additionalProperties: false });
+
+const ItemRef = Type.Object({ scheme: Type.Optional(SchemeName), value: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+export const ImportItem = Type.Union([
+  Type.Object({ op: Type.Literal('register'), scheme: SchemeName, value: Type.String({ minLength: 1, maxLength: 1024 }), binding: Type.Optional(Nullable(BindingSchema)) }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('alias'), from: ItemRef, scheme: SchemeName, value: Type.String({ minLength: 1, maxLength: 1024 }), migration: Type.Optional(Nullable(Migration)) }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('rebind'), identifier: ItemRef, binding: BindingSchema, migration: Type.Optional(Nullable(Migration)) }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('deprecate'), identifier: ItemRef, sunset: Sunset }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('archive'), identifier: ItemRef }, { additionalProperties: false }),
+]);
+
+export const importBody = (limit: number) =>
+  Type.Object(
+    {
+      items: Type.Array(ImportItem, { minItems: 1, maxItems: limit }),
+      continueOnError: Type.Optional(Type.Boolean({ description: 'Write the items that succeed and report the others (default false: all or nothing).' })),
+    },
+    { additionalProperties: false },
+  );
+
+export const ImportReportSchema = Type.Object({
+  total: Type.Integer(),
+  written: Type.Integer(),
+  unchanged: Type.Integer(),
+  failed: Type.Integer(),
+  failures: Type.Array(Type.Object({ index: Type.Integer(), error: Type.Ref('Problem') })),
+  outcomes: Type.Array(Type.Ref('WriteOutcome')),
+  correlationId: Type.String(),
+});

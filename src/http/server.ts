@@ -19,7 +19,7 @@ export interface RunningServer {
   /**
    * Shuts down gracefully: stops accepting connections, lets in-flight
    * requests finish (cutting them after the timeout), then closes the
-   * registry. Idempotent; resolves when all of it is done.
+   * token store (if any) and the registry. Idempotent; resolves when all of it is done.
    */
   close(): Promise<void>;
   /** Settles when the server has shut down, however that was started. */
@@ -32,7 +32,7 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * Serves the identity service until a signal (or `close()`): the server owns
- * the registry from here on and closes it last.
+ * the registry and the token store from here on and closes them last.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = buildApp(options);
@@ -48,7 +48,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await app.close();
       } finally {
         clearTimeout(cut);
-        await options.registry.close();
+        try {
+          await options.tokens?.close();
+        } finally {
+          await options.registry.close();
+        }
       }
     })();
     return shutdown;

@@ -1,4 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { parseScope } from '../../src/auth/scopes.js';
+import { SqliteTokenStore } from '../../src/auth/sqlite-token-store.js';
+import type { TokenStore } from '../../src/auth/token-store.js';
 import { type AppOptions, buildApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/routes/route-context.js';
 import { ORDER, SKU, type TestRegistry, binding, defineOrder, defineSku, legacy, openTestRegistry, typeId } from '../registry/fixtures.js';
@@ -42,3 +45,34 @@ export const body = <T = Record<string, unknown>>(response: LightMyRequestRespon
 
 /** The URL of an identifier in the order namespace. */
 export const identifierUrl = (value: string, namespace = ORDER): string => `/v1/namespaces/${namespace}/identifiers/${encodeURIComponent(value)}`;
+
+/** The callers of an app with tokens: a role on order, write on another namespace only, write on every namespace. */
+export const CALLERS = ['read', 'write', 'steward', 'admin', 'sku-write', 'any-write'] as const;
+export type Caller = (typeof CALLERS)[number];
+
+export interface AuthTestApp extends TestApp {
+  readonly tokens: TokenStore;
+  /** `Bearer <secret>` of each caller's token; its actor is `<caller>-bot`. */
+  readonly bearer: Readonly<Record<Caller, string>>;
+}
+
+/** {@link openTestApp} with a token store holding one token per {@link CALLERS} entry. */
+export async function openAuthTestApp(options: Omit<AppOptions, 'registry' | 'tokens'> = {}): Promise<AuthTestApp> {
+  const tokens = SqliteTokenStore.open(':memory:');
+  const scopesOf: Record<Caller, string> = { read: 'order:read', write: 'order:write', steward: 'order:steward', admin: 'order:admin', 'sku-write': 'sku:write', 'any-write': '*:write' };
+  const bearer = {} as Record<Caller, string>;
+  for (const caller of CALLERS) {
+    const created = await tokens.create({ actor: `${caller}-bot`, scopes: [parseScope(scopesOf[caller])], createdBy: 'test', now: new Date() });
+    bearer[caller] = `Bearer ${created.secret}`;
+  }
+  const test = await openTestApp({ ...options, tokens });
+  return {
+    ...test,
+    tokens,
+    bearer,
+    close: async () => {
+      await test.close();
+      await tokens.close();
+    },
+  };
+}

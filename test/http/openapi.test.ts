@@ -27,6 +27,12 @@ const ROUTES = [
   ['post', '/v1/namespaces/{namespace}/resolve'],
   ['post', '/v1/namespaces/{namespace}/translate'],
   ['get', '/v1/problems/{code}'],
+  ['post', '/v1/namespaces/{namespace}/identifiers'],
+  ['post', '/v1/namespaces/{namespace}/identifiers/{value}/aliases'],
+  ['put', '/v1/namespaces/{namespace}/identifiers/{value}/binding'],
+  ['post', '/v1/namespaces/{namespace}/identifiers/{value}/deprecation'],
+  ['post', '/v1/namespaces/{namespace}/identifiers/{value}/archive'],
+  ['post', '/v1/namespaces/{namespace}/import'],
 ] as const;
 
 describe('http openapi', () => {

@@ -59,11 +59,19 @@ describe('http server', () => {
       const found = /serving (http:\/\/\S+)\/v1 /.exec(stderr);
       if (found) listening(found[1] as string);
     });
-    const exit = runCli(['--db', ':memory:', 'serve', '--port', '0'], { stdout: { write: (text: string) => (stdout += text) }, stderr: err, env: { STABLEID_HOST: '127.0.0.1' } });
+    const exit = runCli(['--db', ':memory:', 'serve', '--port', '0', '--open-reads'], { stdout: { write: (text: string) => (stdout += text) }, stderr: err, env: { STABLEID_HOST: '127.0.0.1' } });
     const base = await url;
     const response = await fetch(`${base}/v1/namespaces`, { headers: { authorization: 'Bearer sk_cli_secret' } });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { namespaces: [] });
+    const write = await fetch(`${base}/v1/namespaces/order/identifiers`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_cli_secret', 'content-type': 'application/json' },
+      body: JSON.stringify({ scheme: 'v1', value: 'ORD-000001' }),
+    });
+    assert.equal(write.status, 401, 'writes need a token the store knows, even with --open-reads');
+    assert.equal(write.headers.get('www-authenticate'), 'Bearer realm="stableid"');
+    assert.doesNotMatch(await write.text(), /sk_cli_secret/);
     process.emit('SIGTERM', 'SIGTERM');
     assert.equal(await exit, 0);
     assert.match(stderr, /stopped/);

@@ -68,6 +68,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
   app.post(
     '/v1/namespaces/:namespace/resolve',
     {
+      config: { access: 'resolve' },
       preValidation: limitBatch(batchLimit),
       schema: { ...resolve.doc, params: NamespaceParams, body: resolveBatchBody(batchLimit), response: { 200: ResolveBatchResponse, ...resolve.errors } },
     },
@@ -90,6 +91,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
   app.post(
     '/v1/namespaces/:namespace/translate',
     {
+      config: { access: 'translate' },
       preValidation: limitBatch(batchLimit),
       schema: { ...translate.doc, params: NamespaceParams, body: translateBatchBody(batchLimit), response: { 200: TranslateBatchResponse, ...translate.errors } },
     },

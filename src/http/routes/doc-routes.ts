@@ -27,9 +27,12 @@ export async function docRoutes(app: HttpApp, version: string): Promise<void> {
         { name: 'identifiers', description: 'Resolve, translate and trace one identifier' },
         { name: 'batches', description: 'Resolve and translate many identifiers at once' },
         { name: 'history', description: 'The event log of a namespace' },
+        { name: 'writes', description: 'Register, alias, rebind, deprecate, archive and import identifiers (bearer token with the write or steward role)' },
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'problems', description: 'The problem types of error responses' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`stableid token create`): sid_<id>_<secret>.' } } },
+      security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
   });
@@ -43,6 +46,7 @@ export async function docRoutes(app: HttpApp, version: string): Promise<void> {
       config: { cache: true },
       schema: {
         operationId: 'problemType',
+        security: [],
         summary: 'What a problem type (an error code) means, and its status',
         tags: ['problems'],
         params: Type.Object({ code: Type.String({ maxLength: 64 }) }),

@@ -16,7 +16,7 @@ export function healthRoutes(app: HttpApp, { registry }: RouteContext): void {
     guarantees: 'Touches nothing but the process; never cached.',
     errors: [],
   });
-  app.get('/healthz', { schema: { ...live.doc, response: { 200: Status } } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { ...live.doc, security: [], response: { 200: Status } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return { status: 'ok' };
   });
@@ -28,7 +28,7 @@ export function healthRoutes(app: HttpApp, { registry }: RouteContext): void {
     guarantees: `Reads the namespace list; answers 503 STORE_UNAVAILABLE when the store fails or takes longer than ${READY_TIMEOUT_MS} ms. Never cached.`,
     errors: ['STORE_UNAVAILABLE'],
   });
-  app.get('/readyz', { schema: { ...ready.doc, response: { 200: Status, ...ready.errors } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { ...ready.doc, security: [], response: { 200: Status, ...ready.errors } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

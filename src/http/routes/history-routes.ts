@@ -17,7 +17,7 @@ export function historyRoutes(app: HttpApp, { registry }: RouteContext): void {
   app.get(
     '/v1/namespaces/:namespace/history',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'history' },
       schema: { ...history.doc, params: NamespaceParams, querystring: HistoryQuery, response: { 200: HistorySchema, ...history.errors } },
     },
     async (request) => {

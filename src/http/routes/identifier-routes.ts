@@ -32,7 +32,7 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
   app.get(
     '/v1/namespaces/:namespace/identifiers/:value',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'resolve' },
       schema: { ...resolve.doc, params: IdentifierParams, querystring: ReadQuery, response: { 200: Type.Ref('Resolution'), ...resolve.errors } },
     },
     async (request, reply) => {
@@ -55,7 +55,7 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
   app.get(
     '/v1/namespaces/:namespace/identifiers/:value/translations/:to',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'translate' },
       schema: { ...translate.doc, params: TranslationParams, querystring: ReadQuery, response: { 200: Type.Ref('Translation'), ...translate.errors } },
     },
     async (request, reply) => {
@@ -78,7 +78,7 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
   app.get(
     '/v1/namespaces/:namespace/identifiers/:value/lineage',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'resolve' },
       schema: { ...lineage.doc, params: IdentifierParams, querystring: ReadQuery, response: { 200: LineageSchema, ...lineage.errors } },
     },
     async (request) => {

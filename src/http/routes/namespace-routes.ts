@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { permits } from '../../auth/scopes.js';
 import { READ_GUARANTEES, operation } from '../openapi.js';
 import { NamespaceParams } from '../schemas.js';
 import type { HttpApp, RouteContext } from './route-context.js';
@@ -14,10 +15,15 @@ export function namespaceRoutes(app: HttpApp, { registry }: RouteContext): void 
   app.get(
     '/v1/namespaces',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'list' },
       schema: { ...list.doc, response: { 200: Type.Object({ namespaces: Type.Array(Type.Ref('Namespace')) }), ...list.errors } },
     },
-    async () => ({ namespaces: await registry.listNamespaces() }),
+    async (request) => {
+      const { principal } = request;
+      const namespaces = await registry.listNamespaces();
+      // With a token, the namespaces it may read; without one (reads are open), all of them.
+      return { namespaces: principal === null ? namespaces : namespaces.filter((n) => permits(principal.scopes, 'list', n.name)) };
+    },
   );
 
   const show = operation({
@@ -30,7 +36,7 @@ export function namespaceRoutes(app: HttpApp, { registry }: RouteContext): void 
   app.get(
     '/v1/namespaces/:namespace',
     {
-      config: { cache: true },
+      config: { cache: true, access: 'list' },
       schema: {
         ...show.doc,
         params: NamespaceParams,
