@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { PostgresTokenStore, SqliteTokenStore, type TokenStore } from '../../src/auth/index.js';
 import { openRegistry } from '../../src/open.js';
 import type { Registry } from '../../src/registry/registry.js';
-import { HOW_TO_ENABLE, POSTGRES_URL, freshSchema, postgresSkip, rawClient } from '../conformance/postgres-env.js';
+import { postgresSkip } from '../conformance/postgres-env.js';
+import { type RawPlace, type RawRow, postgresPlace, sqlitePlace } from '../conformance/raw-place.js';
 
-export type RawRow = Record<string, unknown>;
+export type { RawRow };
 
 /** One empty database (a SQLite file, a PostgreSQL schema) that any number of token stores open, as service replicas would. */
 export interface TokenStorePlace {
@@ -32,87 +29,22 @@ export interface TokenStoreKind {
   place(): TokenStorePlace;
 }
 
-/** Closes what a place opened, whatever the test left open. */
-class Owned {
-  readonly #closers: (() => Promise<void>)[] = [];
-
-  add<T extends { close(): Promise<void> }>(resource: T): T {
-    this.#closers.push(() => resource.close());
-    return resource;
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all(this.#closers.map((close) => close().catch(() => undefined)));
-  }
+/** The token stores and the registry on a raw place. */
+function tokenPlace(place: RawPlace): TokenStorePlace {
+  const { target } = place;
+  return {
+    reference: place.reference,
+    open: () => place.own(target.kind === 'sqlite' ? SqliteTokenStore.open(target.path) : PostgresTokenStore.open(target.url, { schema: target.schema })),
+    openRegistry: () => place.own(openRegistry(place.reference, { actor: 'test' })),
+    query: (sql) => place.query(sql),
+    everything: () => place.everything(),
+    dispose: () => place.dispose(),
+  };
 }
 
-export const sqlite: TokenStoreKind = {
-  name: 'sqlite',
-  skip: false,
-  place() {
-    const dir = mkdtempSync(join(tmpdir(), 'stableid-tokens-'));
-    const path = join(dir, 'registry.db');
-    const owned = new Owned();
-    let raw: Database.Database | undefined;
-    const query = async (sql: string): Promise<RawRow[]> => {
-      raw ??= new Database(path);
-      const statement = raw.prepare(sql);
-      if (statement.reader) return statement.all() as RawRow[];
-      statement.run();
-      return [];
-    };
-    return {
-      reference: path,
-      open: () => owned.add(SqliteTokenStore.open(path)),
-      openRegistry: () => owned.add(openRegistry(path, { actor: 'test' })),
-      query,
-      async everything() {
-        const tables = await query("SELECT name FROM sqlite_master WHERE type = 'table'");
-        return (await Promise.all(tables.map((t) => query(`SELECT * FROM "${String(t['name'])}"`)))).flat();
-      },
-      async dispose() {
-        await owned.closeAll();
-        raw?.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+export const sqlite: TokenStoreKind = { name: 'sqlite', skip: false, place: () => tokenPlace(sqlitePlace('stableid-tokens-')) };
 
 /** PostgreSQL: every place is a schema of its own in the test database, dropped afterwards. */
 export async function postgres(): Promise<TokenStoreKind> {
-  return {
-    name: 'postgres',
-    skip: await postgresSkip(),
-    place() {
-      if (!POSTGRES_URL) throw new Error(`STABLEID_REQUIRE_SERVICES=1 but STABLEID_TEST_POSTGRES_URL is not set: ${HOW_TO_ENABLE}`);
-      const url = POSTGRES_URL;
-      const schema = freshSchema();
-      const owned = new Owned();
-      const raw = rawClient(schema);
-      let connected: Promise<void> | undefined;
-      const query = async (sql: string): Promise<RawRow[]> => {
-        connected ??= raw.connect().then(() => undefined);
-        await connected;
-        return (await raw.query<RawRow>(sql)).rows;
-      };
-      const reference = new URL(url);
-      reference.searchParams.set('schema', schema);
-      return {
-        reference: reference.toString(),
-        open: () => owned.add(PostgresTokenStore.open(url, { schema })),
-        openRegistry: () => owned.add(openRegistry(reference.toString(), { actor: 'test' })),
-        query,
-        async everything() {
-          const tables = await query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()');
-          return (await Promise.all(tables.map((t) => query(`SELECT * FROM "${String(t['name'])}"`)))).flat();
-        },
-        async dispose() {
-          await owned.closeAll();
-          await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await raw.end();
-        },
-      };
-    },
-  };
+  return { name: 'postgres', skip: await postgresSkip(), place: () => tokenPlace(postgresPlace()) };
 }
