@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { TypeID } from 'typeid-js';
 import { importFile } from '../src/import/import-file.js';
 import { openFileStream } from '../src/import/file-stream.js';
 import { splitLines } from '../src/import/lines.js';
@@ -13,7 +12,10 @@ import { PostgresStore } from '../src/store/postgres/index.js';
 import { SqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/store.js';
 import { type Bench, type BenchResult, formatNumber, median, timed } from './bench.js';
+import { type OrderFiles, writeOrderFiles } from './order-files.js';
 import { postgresFloorMs, sqliteFloorMs } from './storage-floor.js';
+
+const legacyNumber = (i: number): string => `ORD-${String(i).padStart(6, '0')}`;
 
 /** The floors the import must hold on an ordinary machine, in identifiers per second. */
 const FLOOR = { sqlite: 50_000, postgres: 30_000 } as const;
@@ -37,8 +39,8 @@ const bench: Bench = {
     const n = size();
     const dir = mkdtempSync(join(tmpdir(), 'stableid-bench-'));
     try {
-      const warm = fixtures(dir, 'warm', Math.min(n, WARM_UP_N));
-      const full = n <= WARM_UP_N ? warm : fixtures(dir, 'full', n);
+      const warm = writeOrderFiles(dir, 'warm', Math.min(n, WARM_UP_N), legacyNumber);
+      const full = n <= WARM_UP_N ? warm : writeOrderFiles(dir, 'full', n, legacyNumber);
       log(`  ${formatNumber(n)} identifiers; warm-up with ${formatNumber(warm.n)}`);
       if (!POSTGRES_URL) log('  PostgreSQL skipped: set STABLEID_BENCH_POSTGRES_URL=postgres://user@host:5432/db to measure it too');
       await registryRun(() => sqliteStore(join(dir, 'warm.db')), warm);
@@ -142,48 +144,8 @@ function postgresStore(url: string): () => BenchStore {
   };
 }
 
-interface Fixtures {
-  readonly n: number;
-  readonly register: string;
-  readonly alias: string;
-}
-
-/** Writes the two NDJSON files for `n` orders, a batch of lines at a time. */
-function fixtures(dir: string, name: string, n: number): Fixtures {
-  const files = { n, register: join(dir, `${name}-register.ndjson`), alias: join(dir, `${name}-alias.ndjson`) };
-  const register = openSync(files.register, 'w');
-  const alias = openSync(files.alias, 'w');
-  try {
-    for (let from = 1; from <= n; from += 10_000) {
-      const registerLines: string[] = [];
-      const aliasLines: string[] = [];
-      for (let i = from; i < Math.min(from + 10_000, n + 1); i++) {
-        const legacy = `ORD-${String(i).padStart(6, '0')}`;
-        registerLines.push(
-          JSON.stringify({ op: 'register', namespace: 'order', scheme: 'v1', value: legacy, binding: { store: 'legacy-pg', collection: 'orders', key: String(i) } }),
-        );
-        aliasLines.push(JSON.stringify({ op: 'alias', namespace: 'order', from: { scheme: 'v1', value: legacy }, scheme: 'v2', value: orderTypeId(i), migration: 'm1' }));
-      }
-      writeSync(register, `${registerLines.join('\n')}\n`);
-      writeSync(alias, `${aliasLines.join('\n')}\n`);
-    }
-  } finally {
-    closeSync(register);
-    closeSync(alias);
-  }
-  return files;
-}
-
-/** A deterministic TypeID: a UUIDv7 whose timestamp and random bits come from a counter. */
-function orderTypeId(i: number): string {
-  const time = (1_700_000_000_000 + i).toString(16).padStart(12, '0');
-  const counter = i.toString(16).padStart(15, '0');
-  const uuid = `${time.slice(0, 8)}-${time.slice(8)}-7000-8${counter.slice(0, 3)}-${counter.slice(3)}`;
-  return TypeID.fromUUID('ord', uuid).toString();
-}
-
 /** Both passes into a fresh registry; identifiers per second of each. */
-async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ register: number; alias: number; ms: number }> {
+async function registryRun(open: () => BenchStore, files: OrderFiles): Promise<{ register: number; alias: number; ms: number }> {
   const { store, dispose } = open();
   const registry = new Registry(store);
   try {
@@ -205,7 +167,7 @@ async function registryRun(open: () => BenchStore, files: Fixtures): Promise<{ r
 }
 
 /** The hand-written alternative: one mapping table, one prepared INSERT, one transaction; rows per second. */
-async function baselineRun(path: string, files: Fixtures): Promise<number> {
+async function baselineRun(path: string, files: OrderFiles): Promise<number> {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');

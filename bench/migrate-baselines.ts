@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { COLLECTION, LEGACY_END, type PostgresOrders, numberOf, orderTypeId, reshape, withClient } from './migrate-fixtures.js';
+import { COLLECTION, LEGACY_END, type PostgresOrders, numberOf, reshape, withClient } from './migrate-fixtures.js';
+import { orderTypeId } from './order-files.js';
 import type { JsonObject } from '../src/migrate/source/source.js';
 
 /**

@@ -1,12 +1,12 @@
 import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { TypeID } from 'typeid-js';
 import { type Migration, defineMigration } from '../src/migrate/migration.js';
 import { PostgresSource } from '../src/migrate/source/index.js';
 import type { JsonObject } from '../src/migrate/source/source.js';
 import { SqliteSource } from '../src/migrate/source/index.js';
 import type { Registry } from '../src/registry/registry.js';
+import { orderTypeId } from './order-files.js';
 
 /**
  * The data of the migration bench: N legacy orders `ORD-0000001…` in a
@@ -23,14 +23,6 @@ export const MAX_ORDERS = 9_999_999;
 export const legacyNumber = (i: number): string => `ORD-${String(i).padStart(7, '0')}`;
 
 export const numberOf = (document: JsonObject): number => Number(String(document['number']).slice(4));
-
-/** A deterministic TypeID: a UUIDv7 whose timestamp and random bits come from a counter (as the import bench builds them). */
-export function orderTypeId(i: number): string {
-  const time = (1_700_000_000_000 + i).toString(16).padStart(12, '0');
-  const counter = i.toString(16).padStart(15, '0');
-  const uuid = `${time.slice(0, 8)}-${time.slice(8)}-7000-8${counter.slice(0, 3)}-${counter.slice(3)}`;
-  return TypeID.fromUUID('ord', uuid).toString();
-}
 
 /** The body change every contender makes: the total becomes an amount with a currency. */
 export const reshape = (document: JsonObject): JsonObject => ({ ...document, total: { amount: document['total'] ?? 0, currency: 'EUR' } });

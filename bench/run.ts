@@ -9,6 +9,9 @@ import { type Bench, type BenchResult, formatNumber, formatRate } from './bench.
  * goes to stderr, the table to stdout. Run with `npm run bench`; BENCH_N sets
  * the size where a bench supports it (BENCH_MIGRATE_N for the migrate
  * bench); BENCH_ONLY=migrate,import runs only the benches of those files.
+ * The http bench (http.bench.ts) takes BENCH_HTTP_N (registry size, default
+ * 1,000,000), BENCH_HTTP_SECONDS (per load, default 10) and
+ * BENCH_HTTP_CPU_PROF=<dir> (CPU profiles of its servers).
  */
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -3,7 +3,7 @@ import { type RunStore, openRunStore } from '../migrate/runs/index.js';
 import { type Source, openSource } from '../migrate/source/index.js';
 import { StableIdError } from '../model/errors.js';
 import { defaultDatabase, openRegistry } from '../open.js';
-import type { CallContext } from '../registry/registry.js';
+import type { CallContext, RegistryOptions } from '../registry/registry.js';
 import { Registry } from '../registry/registry.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -57,8 +57,9 @@ export class CliContext {
     return this.#options.json === true;
   }
 
-  registry(): Registry {
-    this.#registry ??= openRegistry(this.database(), { actor: defaultActor(this.io.env) });
+  /** The registry, opened on first use; `readIndex` applies only to that first opening (the service asks for it). */
+  registry(options: Pick<RegistryOptions, 'readIndex'> = {}): Registry {
+    this.#registry ??= openRegistry(this.database(), { actor: defaultActor(this.io.env), ...options });
     return this.#registry;
   }
 

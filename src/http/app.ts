@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type TracerProvider, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { TokenStore } from '../auth/token-store.js';
 import { StableIdError } from '../model/errors.js';
@@ -7,19 +8,23 @@ import type { Registry } from '../registry/registry.js';
 import { type AuthMode, registerAuth } from './auth.js';
 import { registerCaching } from './caching.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation.js';
+import { registerRouteDeprecation } from './deprecation.js';
 import { PROBLEM_CONTENT_TYPE, toHttpError, toProblem } from './errors.js';
 import { type IdempotencyOptions, registerIdempotency } from './idempotency.js';
 import { type LoggerOptions, loggerOptions } from './logging.js';
+import { ServiceMetrics, registerMetrics } from './metrics.js';
 import { batchRoutes } from './routes/batch-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { historyRoutes } from './routes/history-routes.js';
 import { identifierRoutes } from './routes/identifier-routes.js';
 import { importRoutes } from './routes/import-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { namespaceRoutes } from './routes/namespace-routes.js';
 import type { HttpApp, RouteContext } from './routes/route-context.js';
 import { writeRoutes } from './routes/write-routes.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { TRACER_NAME, registerTracing } from './tracing.js';
 
 export interface AppOptions {
   /** The registry every route reads; the app does not close it (its owner does). */
@@ -32,6 +37,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** `Cache-Control: max-age` of cacheable reads, in seconds (default 60). */
   readonly cacheMaxAge?: number;
+  /** `max-age` in seconds of reads in these namespaces, instead of `cacheMaxAge`. */
+  readonly namespaceMaxAge?: Readonly<Record<string, number>>;
   /**
    * The API tokens requests are checked against; the app does not close it.
    * Without one, reads are open and every write is refused (401).
@@ -39,8 +46,18 @@ export interface AppOptions {
   readonly tokens?: TokenStore;
   /** With `tokens`: whether reads need a token too (`required`, the default) or not (`reads-open`). Writes always do. */
   readonly auth?: AuthMode;
+  /**
+   * More routes of an embedding application, registered after the service's
+   * own and in the same scope: they pass through the same hooks (tokens,
+   * caching, deprecation, errors) and appear in the same OpenAPI document.
+   */
+  readonly routes?: (app: HttpApp, context: RouteContext) => void;
   /** The `Idempotency-Key` memory: how many keys, for how long (default 10,000 keys, 24 h). */
   readonly idempotency?: IdempotencyOptions;
+  /** Whether to keep Prometheus metrics and serve them, without a token, at `GET /metrics` (default true). */
+  readonly metrics?: boolean;
+  /** Where the request spans go (default: the global OpenTelemetry tracer provider, a no-op until an SDK registers one). */
+  readonly tracerProvider?: TracerProvider;
 }
 
 export const DEFAULT_BATCH_LIMIT = 1000;
@@ -64,7 +81,10 @@ export function buildApp(options: AppOptions): HttpApp {
   const config = Object.freeze({
     batchLimit: wholeNumber('batchLimit', options.batchLimit ?? DEFAULT_BATCH_LIMIT),
     bodyLimit: wholeNumber('bodyLimit', options.bodyLimit ?? DEFAULT_BODY_LIMIT),
-    cacheMaxAge: wholeNumber('cacheMaxAge', options.cacheMaxAge ?? DEFAULT_CACHE_MAX_AGE, 0),
+    cache: {
+      maxAge: wholeNumber('cacheMaxAge', options.cacheMaxAge ?? DEFAULT_CACHE_MAX_AGE, 0),
+      namespaces: new Map(Object.entries(options.namespaceMaxAge ?? {}).map(([namespace, seconds]) => [namespace, wholeNumber(`namespaceMaxAge.${namespace}`, seconds, 0)])),
+    },
   });
   const app: HttpApp = Fastify({
     logger: loggerOptions(options.logger),
@@ -78,12 +98,19 @@ export function buildApp(options: AppOptions): HttpApp {
     .setValidatorCompiler(TypeBoxValidatorCompiler);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  const release = version();
+  app.decorateReply('errorCode', null);
+  // First, so that the request's span covers every later hook, authentication included.
+  registerTracing(app, options.tracerProvider?.getTracer(TRACER_NAME, release) ?? trace.getTracer(TRACER_NAME, release));
+  const metrics = options.metrics === false ? null : new ServiceMetrics();
+  if (metrics !== null) registerMetrics(app, metrics);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);
   });
   registerAuth(app, options.tokens, options.auth ?? 'required');
   registerIdempotency(app, options.idempotency);
-  registerCaching(app, config.cacheMaxAge);
+  registerCaching(app, config.cache);
+  registerRouteDeprecation(app);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(new StableIdError('INVALID_ARGUMENT', `no route ${request.method} ${request.url.split('?')[0]}`, { rule: 'http.route', field: 'url' }), request, reply),
@@ -91,14 +118,16 @@ export function buildApp(options: AppOptions): HttpApp {
 
   const context: RouteContext = { registry: options.registry, batchLimit: config.batchLimit };
   app.register(async (scope) => {
-    await docRoutes(scope, version());
+    await docRoutes(scope, release);
     healthRoutes(scope, context);
+    if (metrics !== null) metricsRoutes(scope, metrics);
     namespaceRoutes(scope, context);
     identifierRoutes(scope, context);
     historyRoutes(scope, context);
     batchRoutes(scope, context);
     writeRoutes(scope, context);
     importRoutes(scope, context);
+    options.routes?.(scope, context);
   });
   return app;
 }
@@ -107,6 +136,7 @@ export function buildApp(options: AppOptions): HttpApp {
 function sendProblem(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = toHttpError(thrown);
   const problem = toProblem(error, request.id);
+  reply.errorCode = error.code;
   if (problem.status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
   else request.log.info({ code: error.code, status: problem.status }, error.message);
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="stableid"');

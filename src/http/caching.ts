@@ -17,18 +17,33 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }
 
+/** How long clients may reuse a read: a default, and namespaces whose owners chose otherwise. */
+export interface CachePolicy {
+  /** `max-age` in seconds of reads in any namespace not listed. */
+  readonly maxAge: number;
+  /** `max-age` in seconds per namespace name. */
+  readonly namespaces: ReadonlyMap<string, number>;
+}
+
+/** The `max-age` of a read in `namespace` (undefined for reads outside any namespace). */
+export function maxAgeOf(policy: CachePolicy, namespace: string | undefined): number {
+  return (namespace === undefined ? undefined : policy.namespaces.get(namespace)) ?? policy.maxAge;
+}
+
 /**
- * Adds `ETag` and `Cache-Control: max-age=<maxAge>` to the 200 answers of
- * routes whose config says `cache: true`, and turns them into a bodiless 304
- * when the request's If-None-Match already holds that ETag.
+ * Adds `ETag` and `Cache-Control: max-age=<seconds>` (the namespace's, else
+ * the default) to the 200 answers of routes whose config says `cache: true`,
+ * and turns them into a bodiless 304 when the request's If-None-Match already
+ * holds that ETag.
  */
-export function registerCaching(app: FastifyInstance, maxAge: number): void {
+export function registerCaching(app: FastifyInstance, policy: CachePolicy): void {
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.routeOptions.config.cache !== true || reply.statusCode !== 200) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const etag = etagOf(payload);
     reply.header('etag', etag);
-    reply.header('cache-control', `max-age=${maxAge}`);
+    const namespace = (request.params as { namespace?: string } | undefined)?.namespace;
+    reply.header('cache-control', `max-age=${maxAgeOf(policy, namespace)}`);
     const ifNoneMatch = request.headers['if-none-match'];
     if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, etag)) {
       reply.code(304);

@@ -1,6 +1,17 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
+import { StableIdError } from '../model/errors.js';
 import type { IdentifierView, Scheme } from '../model/types.js';
 import type { DeprecationNotice } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A deprecated API route: every answer says so, and the OpenAPI document marks it. */
+    deprecatedRoute?: RouteDeprecation;
+  }
+}
+
+/** RFC 9745 `Deprecation`: a structured-field date, `@<unix seconds>`. */
+const structuredDate = (ms: number): string => `@${Math.floor(ms / 1000)}`;
 
 /**
  * The notice for an identifier the registry reports as retired (deprecated,
@@ -30,11 +41,54 @@ export function deprecationOf(identifier: IdentifierView, schemes: ReadonlyMap<s
  */
 export function setDeprecationHeaders(reply: FastifyReply, notice: DeprecationNotice, options: { namespace: string; asOf: string | null }): void {
   const asOf = options.asOf === null ? Number.NaN : Date.parse(options.asOf);
-  reply.header('deprecation', `@${Math.floor((Number.isFinite(asOf) ? asOf : Date.now()) / 1000)}`);
+  reply.header('deprecation', structuredDate(Number.isFinite(asOf) ? asOf : Date.now()));
   const sunset = notice.sunset === null ? Number.NaN : Date.parse(notice.sunset);
   if (Number.isFinite(sunset)) reply.header('sunset', new Date(sunset).toUTCString());
   if (notice.replacement !== null && notice.value !== null) {
     const target = `/v1/namespaces/${encodeURIComponent(options.namespace)}/identifiers/${encodeURIComponent(notice.value)}/translations/${encodeURIComponent(notice.replacement)}?scheme=${encodeURIComponent(notice.scheme)}`;
     reply.header('link', `<${target}>; rel="successor-version"`);
   }
+}
+
+/** Why and until when an API route is deprecated, and what replaces it. */
+export interface RouteDeprecation {
+  /** When the route was deprecated: an ISO 8601 date or instant. */
+  readonly since: string;
+  /** When it stops answering, once decided: an ISO 8601 date or instant. */
+  readonly sunset?: string;
+  /** The successor route, or the page that says what replaces the route. */
+  readonly link: string;
+}
+
+function instantOf(field: string, text: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new StableIdError('INVALID_ARGUMENT', `${field} must be an ISO 8601 date, got ${JSON.stringify(text)}`, { field });
+  return ms;
+}
+
+/**
+ * Marks every route whose config names a `deprecatedRoute`, through the same
+ * headers as a deprecated identifier: `Deprecation` (RFC 9745), `Sunset`
+ * (RFC 8594) and `Link: <…>; rel="deprecation"`, on every answer including
+ * errors; its OpenAPI operation says `deprecated: true`. Routes without one
+ * get no hook at all, so the mark costs them nothing. Register it before the
+ * routes.
+ */
+export function registerRouteDeprecation(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const notice = route.config?.deprecatedRoute;
+    if (notice === undefined) return;
+    const headers: Record<string, string> = {
+      deprecation: structuredDate(instantOf('deprecatedRoute.since', notice.since)),
+      link: `<${notice.link}>; rel="deprecation"`,
+    };
+    if (notice.sunset !== undefined) headers['sunset'] = new Date(instantOf('deprecatedRoute.sunset', notice.sunset)).toUTCString();
+    route.schema = { ...route.schema, deprecated: true } as typeof route.schema;
+    const mark: onRequestHookHandler = (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    };
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [mark, ...existing];
+  });
 }

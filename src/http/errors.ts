@@ -1,6 +1,13 @@
 import type { FastifyError } from 'fastify';
 import { ERROR_CODES, type ErrorCode, StableIdError } from '../model/errors.js';
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The code of the problem document this reply answers with; null while it answers none. Telemetry reads it. */
+    errorCode: ErrorCode | null;
+  }
+}
+
 /**
  * Every error code mapped to an HTTP status, in one place (the CLI's twin is
  * src/cli/exit-codes.ts). The rule of thumb:

@@ -4,7 +4,7 @@ import type { BatchFailure } from '../model/errors.js';
 import { BatchRejectedError, StableIdError } from '../model/errors.js';
 import type { ChainedEvent } from '../model/events.js';
 import type { Binding, Namespace, Resolution, Scheme, Translation, WriteContext } from '../model/types.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreTransaction, WriteOptions } from '../store/store.js';
 import { alias } from './operations/alias.js';
 import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
 import { erase } from './operations/erase.js';
@@ -13,7 +13,8 @@ import { rebind } from './operations/rebind.js';
 import { register } from './operations/register.js';
 import type { DefinitionOutcome, IdentifierRef, NamespaceDefinition, WriteOutcome, WriteRequest } from './requests.js';
 import { parseWriteRequest } from './request-shape.js';
-import { Resolver } from './resolver.js';
+import { ReadIndex, type ReadIndexOptions } from './read-index.js';
+import { Resolver, type ResolverReader } from './resolver.js';
 import { optionalFreeText, requireInstant, requireText } from './validation.js';
 import { type VerifyReport, verifyStore } from './verify.js';
 import { WriteSession } from './write-session.js';
@@ -25,6 +26,13 @@ export interface RegistryOptions {
   readonly clock?: () => Date;
   /** Issues canonical entity ids; never reused. */
   readonly newEntityId?: () => string;
+  /**
+   * Serve resolve, translate and lookups from an in-memory index of each
+   * namespace kept current from the event log (see {@link ReadIndex}):
+   * `true`, or its options. Off by default: it trades memory (the namespace's
+   * rows) for reads that touch the store only to check the chain head.
+   */
+  readonly readIndex?: boolean | ReadIndexOptions;
 }
 
 /** Who writes and why; every field defaults sensibly. */
@@ -103,9 +111,11 @@ export class Registry {
   readonly #actor: string;
   readonly #clock: () => Date;
   readonly #newEntityId: () => string;
+  readonly #index: ReadIndex | null;
 
   constructor(store: Store, options: RegistryOptions = {}) {
     this.#store = store;
+    this.#index = options.readIndex ? new ReadIndex(store, options.readIndex === true ? {} : options.readIndex) : null;
     this.#actor = options.actor ?? 'stableid';
     this.#clock = options.clock ?? (() => new Date());
     this.#newEntityId = options.newEntityId ?? (() => newEntityId());
@@ -113,6 +123,11 @@ export class Registry {
 
   get store(): Store {
     return this.#store;
+  }
+
+  /** The in-memory read index, when the registry was opened with one. */
+  get readIndex(): ReadIndex | null {
+    return this.#index;
   }
 
   // ── namespaces and schemes ──────────────────────────────────────────────
@@ -195,7 +210,7 @@ export class Registry {
     const context = this.#context(options);
     const chunkSize = options.chunkSize ?? 2000;
     const keepOutcomes = options.keepOutcomes ?? true;
-    return this.#store.write(async (tx) => {
+    return this.#write(async (tx) => {
       const session = new WriteSession(tx, context, this.#clock);
       const outcomes: WriteOutcome[] = [];
       const failures: BatchFailure[] = [];
@@ -267,18 +282,18 @@ export class Registry {
 
   async resolve(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<Resolution> {
     const asOf = readInstant(options);
-    return this.#store.read((reader) => new Resolver(reader, asOf).resolve(namespace, ref));
+    return this.#readNamespace(namespace, (reader) => new Resolver(reader, asOf).resolve(namespace, ref));
   }
 
   async translate(namespace: string, ref: IdentifierRef, toScheme: string, options: ReadOptions = {}): Promise<Translation> {
     const asOf = readInstant(options);
-    return this.#store.read((reader) => new Resolver(reader, asOf).translate(namespace, ref, toScheme));
+    return this.#readNamespace(namespace, (reader) => new Resolver(reader, asOf).translate(namespace, ref, toScheme));
   }
 
   /** Resolves many identifiers from one snapshot; each item succeeds or fails on its own. */
   async resolveMany(namespace: string, refs: readonly IdentifierRef[], options: ReadOptions = {}): Promise<ItemResult<Resolution>[]> {
     const asOf = readInstant(options);
-    return this.#store.read(async (reader) => {
+    return this.#readNamespace(namespace, async (reader) => {
       const resolver = new Resolver(reader, asOf);
       return settleEach(refs, (ref) => resolver.resolve(namespace, ref));
     });
@@ -290,7 +305,7 @@ export class Registry {
    * full resolution. null where the registry has no such identifier.
    */
   async entitiesOf(namespace: string, identifiers: readonly { readonly scheme: string; readonly value: string }[]): Promise<(string | null)[]> {
-    return this.#store.read(async (reader) => {
+    return this.#readNamespace(namespace, async (reader) => {
       const found = new Map((await reader.findIdentifiers(namespace, identifiers)).map((record) => [`${record.scheme}\u0000${record.value ?? ''}`, record.entity]));
       return identifiers.map((identifier) => found.get(`${identifier.scheme}\u0000${identifier.value}`) ?? null);
     });
@@ -303,7 +318,7 @@ export class Registry {
    * resolveMany it neither resolves states nor builds an error per miss.
    */
   async lookupMany(namespace: string, identifiers: readonly { readonly scheme: string; readonly value: string }[]): Promise<(IdentifierLookup | null)[]> {
-    return this.#store.read(async (reader) => {
+    return this.#readNamespace(namespace, async (reader) => {
       const found = new Map((await reader.findIdentifiers(namespace, identifiers)).map((record) => [`${record.scheme}\u0000${record.value ?? ''}`, record.entity]));
       const entities = [...new Set(found.values())];
       const identifiersOf = new Map<string, { scheme: string; value: string | null }[]>();
@@ -323,7 +338,7 @@ export class Registry {
 
   async translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
     const asOf = readInstant(options);
-    return this.#store.read(async (reader) => {
+    return this.#readNamespace(namespace, async (reader) => {
       const resolver = new Resolver(reader, asOf);
       return settleEach(refs, (ref) => resolver.translate(namespace, ref, toScheme));
     });
@@ -355,6 +370,20 @@ export class Registry {
     await this.#store.close();
   }
 
+  /** A store write, after which the read index (if any) checks the store before its next answer: this registry reads its own writes. */
+  async #write<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: WriteOptions): Promise<T> {
+    try {
+      return await this.#store.write(fn, options);
+    } finally {
+      this.#index?.expire();
+    }
+  }
+
+  /** A read of one namespace: from the read index when there is one, else from a store snapshot. */
+  #readNamespace<T>(namespace: string, fn: (reader: ResolverReader) => Promise<T>): Promise<T> {
+    return this.#index ? this.#index.read(namespace, fn) : this.#store.read(fn);
+  }
+
   #context(context: CallContext): WriteContext {
     return {
       actor: requireText('actor', context.actor ?? this.#actor),
@@ -365,7 +394,7 @@ export class Registry {
 
   async #define(context: CallContext, fn: (session: WriteSession) => Promise<DefinitionOutcome>): Promise<DefinitionOutcome> {
     const writeContext = this.#context(context);
-    return this.#store.write(async (tx) => {
+    return this.#write(async (tx) => {
       const session = new WriteSession(tx, writeContext, this.#clock);
       const outcome = await fn(session);
       await session.flush();

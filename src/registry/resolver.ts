@@ -4,17 +4,23 @@ import type { StoreReader, StoredIdentifier } from '../store/store.js';
 import type { IdentifierRef } from './requests.js';
 import { type SchemeInfo, laterState, loadSchemes, locateCandidates } from './schemes.js';
 
+/** What the resolver reads: a store snapshot, or a namespace's in-memory index. */
+export type ResolverReader = Pick<
+  StoreReader,
+  'getNamespace' | 'listSchemes' | 'schemeStates' | 'findIdentifiers' | 'identifiersOfEntities' | 'identifierStates' | 'bindings'
+>;
+
 /**
  * Answers resolve and translate from one store snapshot. With `asOf`, every
  * part of the answer is what the log held at that instant: identifiers that
  * existed, their states and the binding version then in force.
  */
 export class Resolver {
-  readonly #reader: StoreReader;
+  readonly #reader: ResolverReader;
   readonly #asOf: string | null;
   readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
 
-  constructor(reader: StoreReader, asOf: string | null) {
+  constructor(reader: ResolverReader, asOf: string | null) {
     this.#reader = reader;
     this.#asOf = asOf;
   }

@@ -18,7 +18,7 @@ export function laterState(a: LifecycleState, b: LifecycleState): LifecycleState
 }
 
 /** The namespace's schemes with their state as of `asOf` (null: now), by creation order. */
-export async function loadSchemes(reader: StoreReader, namespace: string, asOf: string | null): Promise<Map<string, SchemeInfo>> {
+export async function loadSchemes(reader: Pick<StoreReader, 'listSchemes' | 'schemeStates'>, namespace: string, asOf: string | null): Promise<Map<string, SchemeInfo>> {
   const [rows, states] = await Promise.all([reader.listSchemes(namespace), reader.schemeStates(namespace)]);
   const schemes = new Map<string, SchemeInfo>();
   for (const row of rows) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { scratch } from './run-cli.js';
+import { scratch, serving } from './run-cli.js';
 
 describe('stableid demo', () => {
   const { run, cleanup } = scratch();
@@ -19,6 +19,18 @@ describe('stableid demo', () => {
     assert.match(result.stdout, /wave 2 \(100%\): \d+ written; gate passed/);
     assert.match(result.stdout, /rollback: 500 restored, 0 conflicts; digests equal to before the run: true/);
     assert.match(result.stdout, /ok {3}order: \d+ events/);
+  });
+
+  it('with --serve, then serves the tour\'s registry over HTTP until SIGTERM', async () => {
+    const demo = serving(['demo', '--count', '50', '--serve', '--port', '0'], { STABLEID_ACTOR: 'test' });
+    const base = await demo.url;
+    assert.match(demo.stdout(), /11\. The identity service/);
+    const translation = await fetch(`${base}/v1/namespaces/order/identifiers/ORD-000042/translations/v2`);
+    assert.equal(translation.status, 200, 'reads are open');
+    assert.match(((await translation.json()) as { to: { value: string } }).to.value, /^ord_/);
+    process.emit('SIGTERM', 'SIGTERM');
+    assert.equal(await demo.exit, 0);
+    assert.match(demo.stderr(), /stopped/);
   });
 
   it('refuses a registry that is not empty, and changes nothing', async () => {

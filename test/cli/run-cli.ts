@@ -32,3 +32,30 @@ export function scratch(): { db: string; run: (...argv: string[]) => Promise<Cli
   };
   return { db, run, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+export interface Serving {
+  /** The service's base URL, once the CLI says it listens. */
+  readonly url: Promise<string>;
+  /** The exit code, once the service has stopped (stop it with `process.emit('SIGTERM', 'SIGTERM')`). */
+  readonly exit: Promise<number>;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+/** Runs a CLI command that serves HTTP (`serve`, `demo --serve`) in-process, listening on 127.0.0.1. */
+export function serving(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Serving {
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  let listening: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  err.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    const found = /serving (http:\/\/\S+)\/v1 /.exec(stderr);
+    if (found) listening(found[1] as string);
+  });
+  const exit = runCli([...argv], { stdout: { write: (text: string) => (stdout += text), isTTY: false }, stderr: err, env: { STABLEID_HOST: '127.0.0.1', ...env } });
+  return { url, exit, stdout: () => stdout, stderr: () => stderr };
+}

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { StableIdError } from '../../src/model/errors.js';
 import type { ChainedEvent } from '../../src/model/events.js';
 import type { IdentifierRef } from '../../src/registry/requests.js';
-import type { Registry } from '../../src/registry/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { ORDER, allEvents, binding, defineOrder, legacy, openTestRegistry, typeId, ulid } from '../registry/fixtures.js';
 import type { StoreKind } from './stores.js';
 
@@ -135,6 +135,25 @@ async function resolveAll(registry: Registry, asOf: string | null): Promise<stri
   return JSON.stringify(resolved.map((r) => (r.ok ? { ...r.result, asOf: null } : r.error.code)));
 }
 
+const SCHEMES = Object.keys(POOL) as Scheme[];
+
+/** Everything the resolver answers about the pool, as of `asOf` or now: resolves with and without schemes, translations into each scheme, lookups. */
+async function readAll(registry: Registry, asOf: string | null): Promise<string> {
+  const named = SCHEMES.flatMap((scheme) => POOL[scheme].map((value) => ({ scheme, value })));
+  const refs = [...named, ...named.map(({ value }) => ({ value }))];
+  const outcome = <T>(items: readonly ({ ok: true; result: T } | { ok: false; error: StableIdError })[]) => items.map((r) => (r.ok ? r.result : r.error.code));
+  const translations = [];
+  for (const to of SCHEMES) translations.push(outcome(await registry.translateMany(ORDER, refs, to, { asOf })));
+  const single = await registry.resolve(ORDER, { value: legacy(1) }, { asOf }).catch((error: StableIdError) => error.code);
+  return JSON.stringify({
+    resolved: outcome(await registry.resolveMany(ORDER, refs, { asOf })),
+    translations,
+    single,
+    ...(asOf === null ? { lookups: await registry.lookupMany(ORDER, named), entities: await registry.entitiesOf(ORDER, named) } : {}),
+    missing: await registry.resolve('nowhere', { value: legacy(1) }, { asOf }).catch((error: StableIdError) => error.code),
+  });
+}
+
 function toRequest(op: Op) {
   switch (op.kind) {
     case 'register':
@@ -240,6 +259,36 @@ export function propertiesSuite(kind: StoreKind): void {
           }
         }),
         { numRuns: 50 },
+      );
+    });
+  });
+
+  describe('read index properties', () => {
+    it('a registry reading from its in-memory index answers as the store does, after every write of another registry', async () => {
+      await fc.assert(
+        fc.asyncProperty(opsArb, fc.nat(), async (ops, pick) => {
+          const { registry, store, close } = openTestRegistry(kind);
+          // Shares the store: not closed on its own, the store is closed once by `close`.
+          const indexed = new Registry(store, { readIndex: true });
+          try {
+            await defineOrder(registry);
+            const instants: string[] = [];
+            for (const [step, op] of ops.entries()) {
+              await apply(registry, op);
+              instants.push(((await allEvents(registry, ORDER)).at(-1) as ChainedEvent).at);
+              assert.equal(await readAll(indexed, null), await readAll(registry, null), `step ${step} ${JSON.stringify(ops.slice(0, step + 1))}`);
+            }
+            const asOf = instants[pick % instants.length] as string;
+            assert.equal(await readAll(indexed, asOf), await readAll(registry, asOf), `as of ${asOf}`);
+            // An index loaded from the projection rows at the end agrees too (the one above was kept current event by event).
+            const fresh = new Registry(store, { readIndex: true });
+            assert.equal(await readAll(fresh, null), await readAll(registry, null), 'loaded at the end');
+            assert.deepEqual([...(fresh.readIndex?.loaded() ?? [])], [[ORDER, (await allEvents(registry, ORDER)).length]], 'only existing namespaces are kept');
+          } finally {
+            await close();
+          }
+        }),
+        { numRuns: 40 },
       );
     });
   });

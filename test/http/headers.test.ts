@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../../src/http/app.js';
 import { ORDER, legacy, typeId } from '../registry/fixtures.js';
 import { type TestApp, body, identifierUrl, openTestApp } from './fixtures.js';
 
@@ -60,7 +61,7 @@ describe('http deprecation headers', () => {
 describe('http caching', () => {
   let t: TestApp;
   before(async () => {
-    t = await openTestApp({ cacheMaxAge: 30 });
+    t = await openTestApp({ cacheMaxAge: 30, namespaceMaxAge: { sku: 600 } });
   });
   after(async () => t.close());
 
@@ -85,6 +86,17 @@ describe('http caching', () => {
     const changed = await t.app.inject({ url: identifierUrl(legacy(1)), headers: { 'if-none-match': etag } });
     assert.equal(changed.statusCode, 200, 'a changed answer has a new ETag');
     assert.notEqual(changed.headers['etag'], etag);
+  });
+
+  it('sets max-age per namespace where its owners chose one, the default elsewhere', async () => {
+    assert.equal((await t.app.inject(identifierUrl('7', 'sku') + '?scheme=legacy')).headers['cache-control'], 'max-age=600');
+    assert.equal((await t.app.inject('/v1/namespaces/sku')).headers['cache-control'], 'max-age=600');
+    assert.equal((await t.app.inject('/v1/namespaces/order')).headers['cache-control'], 'max-age=30');
+    assert.equal((await t.app.inject('/v1/namespaces')).headers['cache-control'], 'max-age=30', 'a read across namespaces gets the default');
+  });
+
+  it('refuses a max-age that is not a whole number of seconds', () => {
+    assert.throws(() => buildApp({ registry: t.registry, namespaceMaxAge: { sku: -1 } }), { code: 'INVALID_ARGUMENT', message: /namespaceMaxAge\.sku/ });
   });
 
   it('caches every GET read, but not errors, batches or health', async () => {
@@ -138,5 +150,46 @@ describe('http correlation ids and logs', () => {
     t.app.log.info({ req: { headers: { authorization: 'Bearer sk_secret_token' } }, headers: { cookie: 'sk_secret_cookie' } }, 'headers');
     assert.doesNotMatch(lines.join(''), /sk_secret/);
     assert.match(lines.join(''), /\[redacted\]/);
+  });
+});
+
+describe('http deprecated routes', () => {
+  let t: TestApp;
+  before(async () => {
+    const notice = { since: '2026-03-01', sunset: '2027-03-01', link: '/v1/docs#tag/namespaces' };
+    t = await openTestApp({
+      routes: (app, { registry }) => {
+        const old = (operationId: string) => ({ config: { deprecatedRoute: notice }, schema: { operationId, summary: `the old spelling of ${operationId}` } });
+        app.get('/v1/ns-list', old('listNamespacesOld'), async () => registry.listNamespaces());
+        app.get('/v1/ns-list/:name', old('getNamespaceOld'), async (request) => registry.getNamespace((request.params as { name: string }).name));
+      },
+    });
+  });
+  after(async () => t.close());
+
+  it('marks every answer of a deprecated route, errors included, with Deprecation, Sunset and a Link to what replaces it', async () => {
+    for (const url of ['/v1/ns-list', '/v1/ns-list/nope']) {
+      const response = await t.app.inject(url);
+      assert.equal(response.headers['deprecation'], `@${Date.parse('2026-03-01') / 1000}`, url);
+      assert.equal(response.headers['sunset'], 'Mon, 01 Mar 2027 00:00:00 GMT', url);
+      assert.equal(response.headers['link'], '</v1/docs#tag/namespaces>; rel="deprecation"', url);
+    }
+    assert.equal((await t.app.inject('/v1/ns-list/nope')).statusCode, 404);
+    assert.equal((await t.app.inject('/v1/namespaces')).headers['deprecation'], undefined, 'other routes are not marked');
+  });
+
+  it('flags the route deprecated in the OpenAPI document', async () => {
+    const doc = body<{ paths: Record<string, { get: { deprecated?: boolean } }> }>(await t.app.inject('/v1/openapi.json'));
+    assert.equal(doc.paths['/v1/ns-list']?.get.deprecated, true);
+    assert.equal(doc.paths['/v1/namespaces']?.get.deprecated, undefined);
+  });
+
+  it('refuses a deprecation whose dates do not parse', async () => {
+    const app = buildApp({ registry: t.registry });
+    assert.throws(() => app.get('/v1/x', { config: { deprecatedRoute: { since: 'soon', link: '/v1/docs' } } }, async () => ({})), {
+      code: 'INVALID_ARGUMENT',
+      message: /deprecatedRoute\.since/,
+    });
+    await app.close();
   });
 });

@@ -18,6 +18,7 @@ interface OpenApi {
 const ROUTES = [
   ['get', '/healthz'],
   ['get', '/readyz'],
+  ['get', '/metrics'],
   ['get', '/v1/namespaces'],
   ['get', '/v1/namespaces/{namespace}'],
   ['get', '/v1/namespaces/{namespace}/identifiers/{value}'],
@@ -54,7 +55,7 @@ describe('http openapi', () => {
     assert.deepEqual(listed.sort(), ROUTES.map(([method, path]) => `${method} ${path}`).sort());
   });
 
-  it('gives every operation an id, a summary, its guarantees and its error codes as problem+json', () => {
+  it('gives every operation an id, a summary, its guarantees, expected latency and its error codes as problem+json', () => {
     const ids = new Set<string>();
     for (const [method, path] of ROUTES) {
       const operation = doc.paths[path]?.[method] as Operation;
@@ -64,6 +65,7 @@ describe('http openapi', () => {
       assert.ok(operation.responses['200'], `${path}: 200`);
       if (path.startsWith('/v1/namespaces')) {
         assert.match(operation.description ?? '', /\*\*Guarantees\.\*\*.*idempotent/s, `${path}: guarantees`);
+        assert.match(operation.description ?? '', /\*\*Expected latency\.\*\* \S/, `${path}: latency`);
         assert.match(operation.description ?? '', /- 400: INVALID_ARGUMENT/, `${path}: errors`);
         assert.ok(operation.responses['503']?.content?.['application/problem+json'], `${path}: 503 problem`);
       }

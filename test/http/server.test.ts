@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { runCli } from '../../src/cli/program.js';
+import { serving } from '../cli/run-cli.js';
 import { startServer } from '../../src/http/server.js';
 import { isStableIdError } from '../../src/model/errors.js';
 import { defineOrder, openTestRegistry } from '../registry/fixtures.js';
@@ -47,20 +48,8 @@ describe('http server', () => {
   });
 
   it('runs as `stableid serve` until SIGTERM', async () => {
-    let stdout = '';
-    let stderr = '';
-    const err = new PassThrough();
-    let listening: (url: string) => void = () => undefined;
-    const url = new Promise<string>((resolve) => {
-      listening = resolve;
-    });
-    err.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /serving (http:\/\/\S+)\/v1 /.exec(stderr);
-      if (found) listening(found[1] as string);
-    });
-    const exit = runCli(['--db', ':memory:', 'serve', '--port', '0', '--open-reads'], { stdout: { write: (text: string) => (stdout += text) }, stderr: err, env: { STABLEID_HOST: '127.0.0.1' } });
-    const base = await url;
+    const served = serving(['--db', ':memory:', 'serve', '--port', '0', '--open-reads']);
+    const base = await served.url;
     const response = await fetch(`${base}/v1/namespaces`, { headers: { authorization: 'Bearer sk_cli_secret' } });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { namespaces: [] });
@@ -72,11 +61,55 @@ describe('http server', () => {
     assert.equal(write.status, 401, 'writes need a token the store knows, even with --open-reads');
     assert.equal(write.headers.get('www-authenticate'), 'Bearer realm="stableid"');
     assert.doesNotMatch(await write.text(), /sk_cli_secret/);
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200, 'metrics are on by default, without a token');
+    assert.match(await metrics.text(), /^stableid_http_request_duration_seconds_count\{operation="listNamespaces",namespace="-",status="200"\} 1$/m);
     process.emit('SIGTERM', 'SIGTERM');
-    assert.equal(await exit, 0);
-    assert.match(stderr, /stopped/);
-    assert.match(stdout, /"correlationId"/, 'JSON request logs on stdout');
-    assert.doesNotMatch(stdout, /sk_cli_secret/);
+    assert.equal(await served.exit, 0);
+    assert.match(served.stderr(), /stopped/);
+    assert.match(served.stdout(), /"correlationId"/, 'JSON request logs on stdout');
+    assert.doesNotMatch(served.stdout(), /sk_cli_secret/);
+  });
+
+  it('takes its limits from flags or variables, and refuses malformed ones before listening', async () => {
+    const served = serveCli(['--open-reads', '--batch-limit', '2', '--cache-max-age', '7'], { STABLEID_NAMESPACE_MAX_AGE: 'order=300, sku=5', STABLEID_MAX_STALENESS_MS: '0' });
+    const base = await served.url;
+    const batch = await fetch(`${base}/v1/namespaces/order/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifiers: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] }),
+    });
+    assert.equal(batch.status, 413, '--batch-limit 2');
+    assert.equal((await fetch(`${base}/v1/namespaces`)).headers.get('cache-control'), 'max-age=7');
+    assert.equal((await fetch(`${base}/readyz`)).status, 200, 'the read index of an empty registry is warm at once');
+    process.emit('SIGTERM', 'SIGTERM');
+    assert.equal(await served.exit, 0);
+    const err = new PassThrough();
+    err.resume();
+    for (const [args, env] of [
+      [['--namespace-max-age', 'order'], {}],
+      [['--max-staleness', '-1'], {}],
+      [['--batch-limit', '0'], {}],
+      [[], { STABLEID_READ_INDEX: 'maybe' }],
+      [[], { STABLEID_CACHE_MAX_AGE: 'soon' }],
+    ] as const) {
+      const code = await runCli(['--db', ':memory:', 'serve', '--port', '0', ...args], { stdout: { write: () => true }, stderr: err, env });
+      assert.equal(code, 2, JSON.stringify({ args, env }));
+    }
+  });
+
+  it('serves no /metrics with --no-metrics or STABLEID_METRICS=0, and refuses another value', async () => {
+    for (const [args, env] of [[['--no-metrics'], {}], [[], { STABLEID_METRICS: '0' }], [['--no-metrics'], { STABLEID_METRICS: '1' }]] as const) {
+      const served = serveCli([...args], env);
+      const base = await served.url;
+      assert.equal((await fetch(`${base}/metrics`)).status, 404, `${args.join(' ')} ${JSON.stringify(env)}`);
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      process.emit('SIGTERM', 'SIGTERM');
+      assert.equal(await served.exit, 0);
+    }
+    const err = new PassThrough();
+    err.resume();
+    assert.equal(await runCli(['--db', ':memory:', 'serve', '--port', '0'], { stdout: { write: () => true }, stderr: err, env: { STABLEID_METRICS: 'maybe' } }), 2);
   });
 
   it('refuses a bad port as a usage error', async () => {
@@ -86,3 +119,6 @@ describe('http server', () => {
     assert.equal(code, 2);
   });
 });
+
+/** `stableid serve --port 0` on an empty in-memory registry, with logs off. */
+const serveCli = (args: readonly string[], env: Readonly<Record<string, string>>) => serving(['--db', ':memory:', 'serve', '--port', '0', '--log-level', 'silent', ...args], env);

@@ -14,6 +14,7 @@ import type { CliContext } from '../cli-context.js';
 import { createProgress } from '../progress.js';
 import { renderResolution, renderTranslation, renderVerify } from '../render.js';
 import { ReportedError } from './reads.js';
+import { serveRegistry } from './serve.js';
 
 const legacy = (n: number): string => `ORD-${String(n).padStart(6, '0')}`;
 
@@ -28,8 +29,10 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
     .command('demo')
     .description("a guided tour on a fresh registry (in a temporary directory unless --db is given)")
     .option('--count <n>', 'how many legacy identifiers to import', '3000')
-    .addHelpText('after', '\nExamples:\n  $ stableid demo\n  $ stableid --db ./tour.db demo --count 20000')
-    .action(async (opts: { count: string }) => {
+    .option('--serve', 'then serve the tour\'s registry over HTTP (reads open, on 127.0.0.1) until Ctrl-C, as `stableid serve` does')
+    .option('--port <port>', 'with --serve: the port (default: $STABLEID_PORT or 8080; 0 for any free one)')
+    .addHelpText('after', '\nExamples:\n  $ stableid demo\n  $ stableid demo --serve\n  $ stableid --db ./tour.db demo --count 20000')
+    .action(async (opts: { count: string; serve?: boolean; port?: string }) => {
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 10 || count > 999_999) {
         throw new StableIdError('INVALID_ARGUMENT', '--count must be a whole number from 10 to 999999', { field: 'count' });
@@ -135,6 +138,16 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       say(`\nDone. Explore it yourself:\n  npx stableid --db ${db} resolve order ${legacy(42)}\n  npx stableid --db ${db} history order --limit 5`);
       if (!report.ok && report.first) {
         throw new ReportedError(new StableIdError('VERIFY_FAILED', report.first.message, { namespace: report.first.namespace }));
+      }
+      if (opts.serve) {
+        const entity = (await registry.resolve('order', { value: legacy(42) })).entity;
+        say(`\n== 11. The identity service over this registry (reads open; writes need a token: npx stableid --db ${db} token create …)`);
+        say(`   once it listens (below), try:`);
+        for (const path of [`/v1/namespaces/order/identifiers/${legacy(42)}`, `/v1/namespaces/order/identifiers/${legacy(42)}/translations/v2`, '/v1/docs', '/metrics']) {
+          say(`     curl -s http://127.0.0.1:${opts.port ?? cli.io.env['STABLEID_PORT'] ?? '8080'}${path}`);
+        }
+        say(`   (${legacy(42)} is entity ${entity})`);
+        await serveRegistry(cli, { port: opts.port, logLevel: 'warn', openReads: true, metrics: true, readIndex: true });
       }
     });
 }

@@ -58,6 +58,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
 
   const resolve = operation({
     id: 'resolveBatch',
+    latency: 'batch',
     summary: `Resolve up to ${batchLimit} identifiers of a namespace`,
     tag: 'batches',
     guarantees: BATCH_GUARANTEES,
@@ -81,6 +82,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
 
   const translate = operation({
     id: 'translateBatch',
+    latency: 'batch',
     summary: `Translate up to ${batchLimit} identifiers of a namespace into another scheme`,
     tag: 'batches',
     guarantees: BATCH_GUARANTEES,

@@ -28,7 +28,7 @@ export async function docRoutes(app: HttpApp, version: string): Promise<void> {
         { name: 'batches', description: 'Resolve and translate many identifiers at once' },
         { name: 'history', description: 'The event log of a namespace' },
         { name: 'writes', description: 'Register, alias, rebind, deprecate, archive and import identifiers (bearer token with the write or steward role)' },
-        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'health', description: 'Liveness, readiness and metrics' },
         { name: 'problems', description: 'The problem types of error responses' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`stableid token create`): sid_<id>_<secret>.' } } },

@@ -7,6 +7,7 @@ const DEFAULT_LIMIT = 100;
 export function historyRoutes(app: HttpApp, { registry }: RouteContext): void {
   const history = operation({
     id: 'namespaceHistory',
+    latency: 'page',
     summary: "The namespace's events, oldest first, a page at a time",
     tag: 'history',
     guarantees:

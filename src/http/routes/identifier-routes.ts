@@ -23,6 +23,7 @@ const DEPRECATION_NOTE =
 export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void {
   const resolve = operation({
     id: 'resolveIdentifier',
+    latency: 'lookup',
     summary: 'Resolve an identifier: its entity, all its identifiers with states and lineage, and its binding',
     tag: 'identifiers',
     guarantees: `${READ_GUARANTEES} With \`asOf\`, the answer is what the log held at that instant.`,
@@ -46,6 +47,7 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
 
   const translate = operation({
     id: 'translateIdentifier',
+    latency: 'lookup',
     summary: "Translate an identifier into the same entity's identifier in another scheme",
     tag: 'identifiers',
     guarantees: `${READ_GUARANTEES} With \`asOf\`, the answer is what the log held at that instant.`,
@@ -70,6 +72,7 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
 
   const lineage = operation({
     id: 'identifierLineage',
+    latency: 'lookup',
     summary: "The lineage of an identifier's entity: every identifier, oldest first, with what it was derived from and by which migration",
     tag: 'identifiers',
     guarantees: `${READ_GUARANTEES} With \`asOf\`, the lineage is what the log held at that instant.`,

@@ -26,6 +26,7 @@ function limitItems(limit: number) {
 export function importRoutes(app: HttpApp, { registry, batchLimit }: RouteContext): void {
   const doc = operation({
     id: 'importWrites',
+    latency: 'import',
     summary: `Carry out up to ${batchLimit} writes (register, alias, rebind, deprecate, archive) in one transaction`,
     tag: 'writes',
     guarantees:

@@ -7,6 +7,7 @@ import type { HttpApp, RouteContext } from './route-context.js';
 export function namespaceRoutes(app: HttpApp, { registry }: RouteContext): void {
   const list = operation({
     id: 'listNamespaces',
+    latency: 'lookup',
     summary: 'List the namespaces',
     tag: 'namespaces',
     guarantees: READ_GUARANTEES,
@@ -28,6 +29,7 @@ export function namespaceRoutes(app: HttpApp, { registry }: RouteContext): void 
 
   const show = operation({
     id: 'getNamespace',
+    latency: 'lookup',
     summary: 'Show a namespace with its schemes and their states',
     tag: 'namespaces',
     guarantees: READ_GUARANTEES,

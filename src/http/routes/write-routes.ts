@@ -30,6 +30,7 @@ function created(reply: FastifyReply, outcome: WriteOutcome): WriteOutcome {
 export function writeRoutes(app: HttpApp, { registry }: RouteContext): void {
   const register = operation({
     id: 'registerIdentifier',
+    latency: 'write',
     summary: 'Register an identifier for a new entity, optionally bound to its record',
     tag: 'writes',
     guarantees: WRITE_GUARANTEES,
@@ -57,6 +58,7 @@ export function writeRoutes(app: HttpApp, { registry }: RouteContext): void {
 
   const alias = operation({
     id: 'aliasIdentifier',
+    latency: 'write',
     summary: "Give an identifier's entity another identifier, in another scheme",
     tag: 'writes',
     guarantees: WRITE_GUARANTEES,
@@ -88,6 +90,7 @@ export function writeRoutes(app: HttpApp, { registry }: RouteContext): void {
 
   const rebind = operation({
     id: 'rebindIdentifier',
+    latency: 'write',
     summary: "Point an identifier's entity at another record (a new binding version)",
     tag: 'writes',
     guarantees: WRITE_GUARANTEES,
@@ -109,6 +112,7 @@ export function writeRoutes(app: HttpApp, { registry }: RouteContext): void {
 
   const deprecate = operation({
     id: 'deprecateIdentifier',
+    latency: 'write',
     summary: 'Deprecate an identifier, with the sunset after which clients must have moved on',
     tag: 'writes',
     guarantees: WRITE_GUARANTEES,
@@ -129,6 +133,7 @@ export function writeRoutes(app: HttpApp, { registry }: RouteContext): void {
 
   const archive = operation({
     id: 'archiveIdentifier',
+    latency: 'write',
     summary: 'Archive an identifier: retire it for good; reads still answer it, marked archived',
     tag: 'writes',
     guarantees: WRITE_GUARANTEES,
