@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -8,8 +8,8 @@ declare module 'fastify' {
   }
 }
 
-/** A strong validator: the SHA-256 of the response body. */
-export const etagOf = (body: string | Buffer): string => `"${createHash('sha256').update(body).digest('base64url')}"`;
+/** A strong validator: the SHA-256 of the response body (one-shot: no Hash object per response). */
+export const etagOf = (body: string | Buffer): string => `"${hash('sha256', body, 'base64url')}"`;
 
 /** RFC 9110 §13.1.2: weak comparison, `*` matches anything. */
 function matches(ifNoneMatch: string, etag: string): boolean {

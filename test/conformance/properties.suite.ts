@@ -142,15 +142,24 @@ async function readAll(registry: Registry, asOf: string | null): Promise<string>
   const named = SCHEMES.flatMap((scheme) => POOL[scheme].map((value) => ({ scheme, value })));
   const refs = [...named, ...named.map(({ value }) => ({ value }))];
   const outcome = <T>(items: readonly ({ ok: true; result: T } | { ok: false; error: StableIdError })[]) => items.map((r) => (r.ok ? r.result : r.error.code));
+  const codeOf = (error: StableIdError) => error.code;
   const translations = [];
-  for (const to of SCHEMES) translations.push(outcome(await registry.translateMany(ORDER, refs, to, { asOf })));
-  const single = await registry.resolve(ORDER, { value: legacy(1) }, { asOf }).catch((error: StableIdError) => error.code);
+  for (const to of SCHEMES) {
+    const batch = outcome(await registry.translateMany(ORDER, refs, to, { asOf }));
+    const oneByOne = [];
+    for (const ref of refs) oneByOne.push(await registry.translate(ORDER, ref, to, { asOf }).catch(codeOf));
+    assert.deepEqual(batch, oneByOne, `a batch translates into ${to} as each item alone does`);
+    translations.push(batch);
+  }
+  const resolved = outcome(await registry.resolveMany(ORDER, refs, { asOf }));
+  const oneByOne = [];
+  for (const ref of refs) oneByOne.push(await registry.resolve(ORDER, ref, { asOf }).catch(codeOf));
+  assert.deepEqual(resolved, oneByOne, 'a batch resolves as each item alone does');
   return JSON.stringify({
-    resolved: outcome(await registry.resolveMany(ORDER, refs, { asOf })),
+    resolved,
     translations,
-    single,
     ...(asOf === null ? { lookups: await registry.lookupMany(ORDER, named), entities: await registry.entitiesOf(ORDER, named) } : {}),
-    missing: await registry.resolve('nowhere', { value: legacy(1) }, { asOf }).catch((error: StableIdError) => error.code),
+    missing: await registry.resolve('nowhere', { value: legacy(1) }, { asOf }).catch(codeOf),
   });
 }
 
