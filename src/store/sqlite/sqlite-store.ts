@@ -31,6 +31,15 @@ import { openConnection } from './connection.js';
 import { appendSet } from './sqlite-append.js';
 import { type Row, type Statement, guard } from './sqlite-guard.js';
 /**
+ * One identifier's lifecycle changes. Without statistics SQLite prefers the
+ * primary key (namespace, seq), which already yields seq order, and reads
+ * every state row of the namespace; the index on (namespace, identifier, seq)
+ * finds just the identifier's, in the same order.
+ */
+export const STATES_OF_IDENTIFIER =
+  'SELECT * FROM identifier_states INDEXED BY identifier_states_by_identifier WHERE namespace = ? AND identifier = ? ORDER BY seq';
+
+/**
  * Keys per IN list of a batched lookup. A shorter batch is padded by repeating
  * its last key (which changes no answer), so that two statements per query,
  * one key and LOOKUP_BATCH keys, serve every size.
@@ -288,11 +297,7 @@ class SqliteTransaction implements StoreTransaction {
   async identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]> {
     const found: IdentifierStateRow[] = [];
     for (const identifier of new Set(identifiers)) {
-      for (const row of this.#all(
-        'SELECT * FROM identifier_states WHERE namespace = ? AND identifier = ? ORDER BY seq',
-        namespace,
-        identifier,
-      )) {
+      for (const row of this.#all(STATES_OF_IDENTIFIER, namespace, identifier)) {
         found.push(toIdentifierState(row));
       }
     }
