@@ -46,5 +46,7 @@ export const EXIT_BY_CODE: Record<ErrorCode, number> = {
   STORE_UNAVAILABLE: EXIT.STORE,
   STORE_BUSY: EXIT.STORE,
   STORE_SCHEMA: EXIT.STORE,
+  // Raised by the client SDK when no endpoint answers: like a store that cannot be reached.
+  SERVICE_UNAVAILABLE: EXIT.STORE,
   INTERNAL: EXIT.INTERNAL,
 };

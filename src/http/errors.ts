@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   STORE_UNAVAILABLE: 503,
   STORE_BUSY: 503,
   STORE_SCHEMA: 503,
+  SERVICE_UNAVAILABLE: 503,
   VERIFY_FAILED: 500,
   IMMUTABLE_ROW: 500,
   INTERNAL: 500,

@@ -32,7 +32,7 @@ describe('http errors', () => {
     for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
       const status = STATUS_BY_CODE[code];
       assert.ok(status >= 400 && status < 600, code);
-      const serverSide = ['STORE_UNAVAILABLE', 'STORE_BUSY', 'STORE_SCHEMA', 'VERIFY_FAILED', 'IMMUTABLE_ROW', 'INTERNAL'];
+      const serverSide = ['STORE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'STORE_BUSY', 'STORE_SCHEMA', 'VERIFY_FAILED', 'IMMUTABLE_ROW', 'INTERNAL'];
       assert.equal(status >= 500, serverSide.includes(code), `${code} → ${status}`);
     }
   });

@@ -1,0 +1,12 @@
+export type { Answer, BatchItem, Source } from './answer.js';
+export { SOURCES } from './answer.js';
+export type { BackoffOptions } from './backoff.js';
+export type { CacheOptions } from './cache.js';
+export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+export type { Clock } from './clock.js';
+export { CLIENT_TRACER_NAME, type IdentifierInput, StableIdClient } from './client.js';
+export type { ClientOptions } from './client-options.js';
+export { ClientStats, type StatsCounts } from './client-stats.js';
+export type { EndpointHealth } from './transport.js';
+export { ERROR_CODES, type ErrorCode, StableIdError, isStableIdError } from '../model/errors.js';
+export type { Resolution, Translation } from '../model/types.js';

@@ -1,0 +1,8 @@
+import { type Context, isSpanContextValid, trace } from '@opentelemetry/api';
+
+/** The W3C `traceparent` of the span active in `ctx`, or undefined when it has no valid span context. */
+export function traceparentOf(ctx: Context): string | undefined {
+  const span = trace.getSpanContext(ctx);
+  if (span === undefined || !isSpanContextValid(span)) return undefined;
+  return `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
