@@ -14,6 +14,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import { formatTraceparent } from '../model/traceparent.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,11 +61,6 @@ export function remoteSpanContextOf(headers: IncomingHttpHeaders): SpanContext |
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
-/** The `traceparent` header naming a span context. */
-export function traceparentOf({ traceId, spanId, traceFlags }: SpanContext): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-}
-
 /**
  * Traces every request with OpenTelemetry (the API only: without an SDK
  * registered it costs next to nothing). Each request gets a SERVER span named
@@ -89,7 +85,7 @@ export function registerTracing(app: FastifyInstance, tracer: Tracer): void {
     if (!span.isRecording() && !isSpanContextValid(spanContext)) return done();
     if (span.isRecording()) startAttributes(span, request, route);
     request.traceContext = trace.setSpan(parent, span);
-    reply.header(TRACEPARENT_HEADER, traceparentOf(spanContext));
+    reply.header(TRACEPARENT_HEADER, formatTraceparent(spanContext));
     // Both: Fastify's own completion line goes through the reply's logger.
     request.log = reply.log = request.log.child({ trace_id: spanContext.traceId, span_id: spanContext.spanId });
     // A response the client gave up on never finishes, so onResponse never comes: end the span as the connection closes.
