@@ -1,7 +1,6 @@
-import type { FastifyRequest } from 'fastify';
-import { StableIdError } from '../../model/errors.js';
 import type { IdentifierView } from '../../model/types.js';
 import type { ItemResult } from '../../registry/registry.js';
+import { refuseOverLimit } from '../batch-limit.js';
 import { deprecationOf } from '../deprecation.js';
 import { toProblem } from '../errors.js';
 import { operation } from '../openapi.js';
@@ -12,21 +11,6 @@ import type { HttpApp, RouteContext } from './route-context.js';
 const BATCH_GUARANTEES =
   'Read-only and idempotent: it writes nothing and may be retried freely (POST only because the list travels in the body). ' +
   'Every item is answered from the same consistent snapshot; each succeeds or fails on its own, in the order asked.';
-
-/** Refuses a batch over the limit before anything is validated or read. */
-function limitBatch(limit: number) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const identifiers = (request.body as { identifiers?: unknown } | null | undefined)?.identifiers;
-    if (Array.isArray(identifiers) && identifiers.length > limit) {
-      throw new StableIdError('INVALID_ARGUMENT', `a batch names at most ${limit} identifiers, this one ${identifiers.length}; nothing was done`, {
-        field: 'identifiers',
-        rule: 'batch.limit',
-        limit,
-        count: identifiers.length,
-      });
-    }
-  };
-}
 
 /**
  * The items of a batch answer, each with its deprecation notice or its problem.
@@ -54,6 +38,7 @@ const ITEM_ERRORS = ['SCHEME_NOT_FOUND', 'IDENTIFIER_NOT_FOUND', 'INVALID_IDENTI
 
 export function batchRoutes(app: HttpApp, context: RouteContext): void {
   const { registry, batchLimit } = context;
+  const limitBatch = refuseOverLimit('identifiers', batchLimit, { request: 'a batch names', entries: 'identifiers', outcome: 'nothing was done' });
   const transport = { 413: `more than ${batchLimit} identifiers (rule batch.limit), or a body over the size limit (rule body.size)` };
 
   const resolve = operation({
@@ -70,7 +55,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
     '/v1/namespaces/:namespace/resolve',
     {
       config: { access: 'resolve' },
-      preValidation: limitBatch(batchLimit),
+      preValidation: limitBatch,
       schema: { ...resolve.doc, params: NamespaceParams, body: resolveBatchBody(batchLimit), response: { 200: ResolveBatchResponse, ...resolve.errors } },
     },
     async (request) => {
@@ -94,7 +79,7 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
     '/v1/namespaces/:namespace/translate',
     {
       config: { access: 'translate' },
-      preValidation: limitBatch(batchLimit),
+      preValidation: limitBatch,
       schema: { ...translate.doc, params: NamespaceParams, body: translateBatchBody(batchLimit), response: { 200: TranslateBatchResponse, ...translate.errors } },
     },
     async (request) => {

@@ -1,27 +1,12 @@
-import type { FastifyRequest } from 'fastify';
 import { authorize } from '../../auth/scopes.js';
 import { BatchRejectedError, StableIdError } from '../../model/errors.js';
 import type { WriteRequest } from '../../registry/requests.js';
 import { callContextOf } from '../auth.js';
 import { toProblem } from '../errors.js';
+import { refuseOverLimit } from '../batch-limit.js';
 import { operation } from '../openapi.js';
 import { ImportReportSchema, NamespaceParams, WriteHeaders, importBody } from '../schemas.js';
 import type { HttpApp, RouteContext } from './route-context.js';
-
-/** Refuses an import over the limit before anything is validated or written. */
-function limitItems(limit: number) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const items = (request.body as { items?: unknown } | null | undefined)?.items;
-    if (Array.isArray(items) && items.length > limit) {
-      throw new StableIdError('INVALID_ARGUMENT', `an import holds at most ${limit} items, this one ${items.length}; nothing was written`, {
-        field: 'items',
-        rule: 'batch.limit',
-        limit,
-        count: items.length,
-      });
-    }
-  };
-}
 
 export function importRoutes(app: HttpApp, { registry, batchLimit }: RouteContext): void {
   const doc = operation({
@@ -41,7 +26,7 @@ export function importRoutes(app: HttpApp, { registry, batchLimit }: RouteContex
     '/v1/namespaces/:namespace/import',
     {
       config: { access: 'import', idempotent: true },
-      preValidation: limitItems(batchLimit),
+      preValidation: refuseOverLimit('items', batchLimit, { request: 'an import holds', entries: 'items', outcome: 'nothing was written' }),
       schema: { ...doc.doc, params: NamespaceParams, headers: WriteHeaders, body: importBody(batchLimit), response: { 200: ImportReportSchema, ...doc.errors } },
     },
     async (request) => {
