@@ -5,6 +5,7 @@ import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
 import { addChangelogCommand } from './commands/changelog.js';
 import { addDefinitionCommands } from './commands/definitions.js';
 import { addDemoCommand } from './commands/demo.js';
+import { addDiffCommand } from './commands/diff.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrateCommands } from './commands/migrate.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
@@ -55,6 +56,7 @@ Examples:
   addReadCommands(program, cli);
   addImportCommand(program, cli);
   addVerifyCommand(program, cli);
+  addDiffCommand(program, cli);
   addMigrateCommands(program, cli);
   addChangelogCommand(program, cli);
   addServeCommand(program, cli);

@@ -47,6 +47,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   LEASE_HELD: 409,
   LEASE_LOST: 409,
   GATE_FAILED: 409,
+  // Raised by `stableid diff`, never by the service: two registries disagree, which says nothing of the request.
+  REGISTRIES_DIFFER: 409,
   STORE_UNAVAILABLE: 503,
   STORE_BUSY: 503,
   STORE_SCHEMA: 503,

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   STORE_SCHEMA: 'The store holds a schema this version cannot use.',
   SERVICE_UNAVAILABLE: 'The identity service cannot be reached (connection refused, timeout, or server errors past the retries on every endpoint).',
   VERIFY_FAILED: 'The event log or a projection diverges from what the log proves.',
+  REGISTRIES_DIFFER: 'Two registries compared by `stableid diff` do not hold the same mappings.',
   INTERNAL: 'An unexpected failure; please report it.',
 } as const;
 

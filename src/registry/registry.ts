@@ -17,6 +17,8 @@ import { ReadIndex, type ReadIndexOptions } from './read-index.js';
 import { Resolver, type ResolverReader } from './resolver.js';
 import { optionalFreeText, requireInstant, requireText } from './validation.js';
 import { type VerifyReport, verifyStore } from './verify.js';
+import { MappingDigest } from './mapping-digest.js';
+import { mappingsOf } from './mappings.js';
 import { WriteSession } from './write-session.js';
 
 export interface RegistryOptions {
@@ -352,6 +354,22 @@ export class Registry {
       }
       return reader.events(namespace, afterSeq, limit);
     });
+  }
+
+  /**
+   * The namespace's current mappings as a digest another registry's can be
+   * compared with ({@link diffDigests}); empty when the namespace has no events here.
+   */
+  mappingDigest(namespace: string): Promise<MappingDigest> {
+    return this.#store.read(async (reader) => {
+      const known = (await reader.head(namespace)) !== undefined;
+      return new MappingDigest(namespace, known ? mappingsOf(await reader.projection(namespace)) : []);
+    });
+  }
+
+  /** Every namespace with at least one event, by name. */
+  namespacesInLog(): Promise<string[]> {
+    return this.#store.read((reader) => reader.logNamespaces());
   }
 
   /** Recomputes chains and projections; see {@link verifyStore}. */
