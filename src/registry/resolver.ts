@@ -38,6 +38,11 @@ export class Resolver {
   }
 
   async resolve(namespace: string, ref: IdentifierRef): Promise<Resolution> {
+    return this.#resolve(namespace, ref, true);
+  }
+
+  /** The resolution of `ref`; without `withBinding`, its binding is left out (null): a translation does not show it, so it is not read. */
+  async #resolve(namespace: string, ref: IdentifierRef, withBinding: boolean): Promise<Resolution> {
     const schemes = await this.schemes(namespace);
     // As of an earlier instant, a value no scheme of that time accepts simply did not exist yet.
     const { matches } = locateCandidates(namespace, schemes, ref, this.#asOf === null);
@@ -62,7 +67,7 @@ export class Resolver {
         { namespace, value: ref.value, schemes: visible.map((v) => v.scheme) },
       );
     }
-    return this.#describe(namespace, schemes, hit);
+    return this.#describe(namespace, schemes, hit, withBinding);
   }
 
   async translate(namespace: string, ref: IdentifierRef, toScheme: string): Promise<Translation> {
@@ -70,7 +75,7 @@ export class Resolver {
     if (!schemes.has(toScheme)) {
       throw new StableIdError('SCHEME_NOT_FOUND', `scheme "${toScheme}" does not exist in namespace "${namespace}"`, { namespace, scheme: toScheme });
     }
-    const resolution = await this.resolve(namespace, ref);
+    const resolution = await this.#resolve(namespace, ref, false);
     const to = resolution.identifiers.find((i) => i.scheme === toScheme);
     if (!to) {
       throw new StableIdError(
@@ -93,14 +98,14 @@ export class Resolver {
     return this.#asOf === null || at <= this.#asOf;
   }
 
-  async #describe(namespace: string, schemes: Map<string, SchemeInfo>, hit: StoredIdentifier): Promise<Resolution> {
+  async #describe(namespace: string, schemes: Map<string, SchemeInfo>, hit: StoredIdentifier, withBinding: boolean): Promise<Resolution> {
     const all = (await this.#reader.identifiersOfEntities(namespace, [hit.entity])).filter((i) => this.#existed(i.createdAt));
     const [states, bindings] = await Promise.all([
       this.#reader.identifierStates(
         namespace,
         all.map((i) => i.seq),
       ),
-      this.#reader.bindings(namespace, [hit.entity]),
+      withBinding ? this.#reader.bindings(namespace, [hit.entity]) : [],
     ]);
     const bySeq = new Map(all.map((i) => [i.seq, i]));
     const own = new Map<number, { state: IdentifierView['state']; sunset: string | null }>();
