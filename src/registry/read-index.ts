@@ -1,6 +1,7 @@
 import type { IdentifierKey, Store } from '../store/store.js';
 import { NamespaceIndex } from './namespace-index.js';
 import type { ResolverReader } from './resolver.js';
+import type { Maybe } from './steps.js';
 
 export interface ReadIndexOptions {
   /**
@@ -92,7 +93,7 @@ export class ReadIndex {
    * Runs `fn` against the namespace's index brought up to date: a reader
    * answering for `namespace` only (any other namespace reads as absent).
    */
-  async read<T>(namespace: string, fn: (reader: ResolverReader) => Promise<T>): Promise<T> {
+  async read<T>(namespace: string, fn: (reader: ResolverReader) => Maybe<T>): Promise<T> {
     const entry = await this.#current(namespace);
     return fn(new IndexReader(namespace, entry?.index));
   }
@@ -165,31 +166,31 @@ class IndexReader implements ResolverReader {
     return name === this.#namespace ? this.#index : undefined;
   }
 
-  async getNamespace(name: string) {
+  getNamespace(name: string) {
     return this.#of(name)?.namespace;
   }
 
-  async listSchemes(name: string) {
+  listSchemes(name: string) {
     return this.#of(name)?.schemesUpTo(this.#upTo) ?? [];
   }
 
-  async schemeStates(name: string) {
+  schemeStates(name: string) {
     return this.#of(name)?.schemeStatesUpTo(this.#upTo) ?? [];
   }
 
-  async findIdentifiers(name: string, keys: readonly IdentifierKey[]) {
+  findIdentifiers(name: string, keys: readonly IdentifierKey[]) {
     return this.#of(name)?.find(keys, this.#upTo) ?? [];
   }
 
-  async identifiersOfEntities(name: string, entities: readonly string[]) {
+  identifiersOfEntities(name: string, entities: readonly string[]) {
     return this.#of(name)?.identifiersOf(entities, this.#upTo) ?? [];
   }
 
-  async identifierStates(name: string, identifiers: readonly number[]) {
+  identifierStates(name: string, identifiers: readonly number[]) {
     return this.#of(name)?.statesOf(identifiers, this.#upTo) ?? [];
   }
 
-  async bindings(name: string, entities: readonly string[]) {
+  bindings(name: string, entities: readonly string[]) {
     return this.#of(name)?.bindingsOf(entities, this.#upTo) ?? [];
   }
 }

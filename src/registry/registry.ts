@@ -15,6 +15,7 @@ import type { DefinitionOutcome, IdentifierRef, NamespaceDefinition, WriteOutcom
 import { parseWriteRequest } from './request-shape.js';
 import { ReadIndex, type ReadIndexOptions } from './read-index.js';
 import { Resolver, type ResolverReader } from './resolver.js';
+import { type Maybe, isPromise } from './steps.js';
 import { optionalFreeText, requireInstant, requireText } from './validation.js';
 import { type VerifyReport, verifyStore } from './verify.js';
 import { MappingDigest } from './mapping-digest.js';
@@ -398,8 +399,8 @@ export class Registry {
   }
 
   /** A read of one namespace: from the read index when there is one, else from a store snapshot. */
-  #readNamespace<T>(namespace: string, fn: (reader: ResolverReader) => Promise<T>): Promise<T> {
-    return this.#index ? this.#index.read(namespace, fn) : this.#store.read(fn);
+  #readNamespace<T>(namespace: string, fn: (reader: ResolverReader) => Maybe<T>): Promise<T> {
+    return this.#index ? this.#index.read(namespace, fn) : this.#store.read(async (reader) => fn(reader));
   }
 
   #context(context: CallContext): WriteContext {
@@ -448,11 +449,13 @@ function readInstant(options: ReadOptions): string | null {
   return options.asOf === undefined || options.asOf === null ? null : requireInstant('asOf', options.asOf);
 }
 
-async function settleEach<T>(refs: readonly IdentifierRef[], fn: (ref: IdentifierRef) => Promise<T>): Promise<ItemResult<T>[]> {
+/** Each ref's answer or its problem, in order; answers computed at once (from the read index) are not awaited. */
+async function settleEach<T>(refs: readonly IdentifierRef[], fn: (ref: IdentifierRef) => Maybe<T>): Promise<ItemResult<T>[]> {
   const results: ItemResult<T>[] = [];
   for (const ref of refs) {
     try {
-      results.push({ ok: true, result: await fn(ref) });
+      const answer = fn(ref);
+      results.push({ ok: true, result: isPromise(answer) ? await answer : answer });
     } catch (error) {
       if (!(error instanceof StableIdError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'INTERNAL') throw error;
       results.push({ ok: false, error });

@@ -1,19 +1,35 @@
 import { StableIdError } from '../model/errors.js';
-import type { IdentifierView, Resolution, Translation } from '../model/types.js';
-import type { StoreReader, StoredIdentifier } from '../store/store.js';
+import type { BindingRow, IdentifierStateRow, NamespaceRow, SchemeRow, SchemeStateRow } from '../model/rows.js';
+import type { IdentifierView, LifecycleState, Resolution, Translation } from '../model/types.js';
+import type { IdentifierKey, StoredIdentifier } from '../store/store.js';
 import type { IdentifierRef } from './requests.js';
-import { type SchemeInfo, laterState, loadSchemes, locateCandidates } from './schemes.js';
+import { type SchemeInfo, laterState, locateCandidates, schemesAsOf } from './schemes.js';
+import { type Maybe, type Steps, read, readBoth, runSteps } from './steps.js';
 
-/** What the resolver reads: a store snapshot, or a namespace's in-memory index. */
-export type ResolverReader = Pick<
-  StoreReader,
-  'getNamespace' | 'listSchemes' | 'schemeStates' | 'findIdentifiers' | 'identifiersOfEntities' | 'identifierStates' | 'bindings'
->;
+/**
+ * What the resolver reads: a store snapshot (every read a promise) or a
+ * namespace's in-memory index (every read at once).
+ */
+export interface ResolverReader {
+  getNamespace(name: string): Maybe<NamespaceRow | undefined>;
+  listSchemes(namespace: string): Maybe<SchemeRow[]>;
+  schemeStates(namespace: string): Maybe<SchemeStateRow[]>;
+  findIdentifiers(namespace: string, keys: readonly IdentifierKey[]): Maybe<StoredIdentifier[]>;
+  identifiersOfEntities(namespace: string, entities: readonly string[]): Maybe<StoredIdentifier[]>;
+  identifierStates(namespace: string, identifiers: readonly number[]): Maybe<IdentifierStateRow[]>;
+  bindings(namespace: string, entities: readonly string[]): Maybe<BindingRow[]>;
+}
+
+const ACTIVE = { state: 'active' as LifecycleState, sunset: null as string | null };
 
 /**
  * Answers resolve and translate from one store snapshot. With `asOf`, every
  * part of the answer is what the log held at that instant: identifiers that
  * existed, their states and the binding version then in force.
+ *
+ * Each answer is written once, as steps over the reader ({@link Steps}): over
+ * the read index it is computed synchronously, over a store it waits on
+ * each read.
  */
 export class Resolver {
   readonly #reader: ResolverReader;
@@ -25,32 +41,39 @@ export class Resolver {
     this.#asOf = asOf;
   }
 
-  async schemes(namespace: string): Promise<Map<string, SchemeInfo>> {
+  schemes(namespace: string): Maybe<Map<string, SchemeInfo>> {
+    return runSteps(this.#schemesOf(namespace));
+  }
+
+  resolve(namespace: string, ref: IdentifierRef): Maybe<Resolution> {
+    return runSteps(this.#resolve(namespace, ref, true));
+  }
+
+  translate(namespace: string, ref: IdentifierRef, toScheme: string): Maybe<Translation> {
+    return runSteps(this.#translate(namespace, ref, toScheme));
+  }
+
+  *#schemesOf(namespace: string): Steps<Map<string, SchemeInfo>> {
     let schemes = this.#schemes.get(namespace);
     if (!schemes) {
-      if (!(await this.#reader.getNamespace(namespace))) {
+      if (!(yield* read(this.#reader.getNamespace(namespace)))) {
         throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" does not exist`, { namespace });
       }
-      schemes = await loadSchemes(this.#reader, namespace, this.#asOf);
+      const [rows, states] = yield* readBoth(this.#reader.listSchemes(namespace), this.#reader.schemeStates(namespace));
+      schemes = schemesAsOf(rows, states, this.#asOf);
       this.#schemes.set(namespace, schemes);
     }
     return schemes;
   }
 
-  async resolve(namespace: string, ref: IdentifierRef): Promise<Resolution> {
-    return this.#resolve(namespace, ref, true);
-  }
-
   /** The resolution of `ref`; without `withBinding`, its binding is left out (null): a translation does not show it, so it is not read. */
-  async #resolve(namespace: string, ref: IdentifierRef, withBinding: boolean): Promise<Resolution> {
-    const schemes = await this.schemes(namespace);
+  *#resolve(namespace: string, ref: IdentifierRef, withBinding: boolean): Steps<Resolution> {
+    const schemes = yield* this.#schemesOf(namespace);
     // As of an earlier instant, a value no scheme of that time accepts simply did not exist yet.
     const { matches } = locateCandidates(namespace, schemes, ref, this.#asOf === null);
-    const found = await this.#reader.findIdentifiers(
-      namespace,
-      matches.map((m) => ({ scheme: m.scheme.name, value: m.value })),
-    );
-    const visible = found.filter((i) => this.#existed(i.createdAt));
+    const keys = matches.map((m) => ({ scheme: m.scheme.name, value: m.value }));
+    const found = yield* read(this.#reader.findIdentifiers(namespace, keys));
+    const visible = this.#asOf === null ? found : found.filter((i) => this.#existed(i.createdAt));
     const [hit, other] = visible;
     if (!hit) {
       const when = this.#asOf ? ` as of ${this.#asOf}` : '';
@@ -67,15 +90,15 @@ export class Resolver {
         { namespace, value: ref.value, schemes: visible.map((v) => v.scheme) },
       );
     }
-    return this.#describe(namespace, schemes, hit, withBinding);
+    return yield* this.#describe(namespace, schemes, hit, withBinding);
   }
 
-  async translate(namespace: string, ref: IdentifierRef, toScheme: string): Promise<Translation> {
-    const schemes = await this.schemes(namespace);
+  *#translate(namespace: string, ref: IdentifierRef, toScheme: string): Steps<Translation> {
+    const schemes = yield* this.#schemesOf(namespace);
     if (!schemes.has(toScheme)) {
       throw new StableIdError('SCHEME_NOT_FOUND', `scheme "${toScheme}" does not exist in namespace "${namespace}"`, { namespace, scheme: toScheme });
     }
-    const resolution = await this.#resolve(namespace, ref, false);
+    const resolution = yield* this.#resolve(namespace, ref, false);
     const to = resolution.identifiers.find((i) => i.scheme === toScheme);
     if (!to) {
       throw new StableIdError(
@@ -98,26 +121,27 @@ export class Resolver {
     return this.#asOf === null || at <= this.#asOf;
   }
 
-  async #describe(namespace: string, schemes: Map<string, SchemeInfo>, hit: StoredIdentifier, withBinding: boolean): Promise<Resolution> {
-    const all = (await this.#reader.identifiersOfEntities(namespace, [hit.entity])).filter((i) => this.#existed(i.createdAt));
-    const [states, bindings] = await Promise.all([
+  *#describe(namespace: string, schemes: Map<string, SchemeInfo>, hit: StoredIdentifier, withBinding: boolean): Steps<Resolution> {
+    const entityIdentifiers = yield* read(this.#reader.identifiersOfEntities(namespace, [hit.entity]));
+    const all = this.#asOf === null ? entityIdentifiers : entityIdentifiers.filter((i) => this.#existed(i.createdAt));
+    const [states, bindings] = yield* readBoth(
       this.#reader.identifierStates(
         namespace,
         all.map((i) => i.seq),
       ),
       withBinding ? this.#reader.bindings(namespace, [hit.entity]) : [],
-    ]);
-    const bySeq = new Map(all.map((i) => [i.seq, i]));
-    const own = new Map<number, { state: IdentifierView['state']; sunset: string | null }>();
-    for (const change of states) {
-      if (this.#existed(change.at)) own.set(change.identifier, { state: change.state, sunset: change.sunset });
-    }
+    );
+    // An entity has a handful of identifiers: scanning them beats building maps.
+    const ownState = (seq: number): { state: LifecycleState; sunset: string | null } => {
+      let own = ACTIVE;
+      for (const change of states) if (change.identifier === seq && this.#existed(change.at)) own = change;
+      return own;
+    };
     const views = all.map((identifier): IdentifierView => {
       const scheme = schemes.get(identifier.scheme);
-      const mine = own.get(identifier.seq) ?? { state: 'active' as const, sunset: null };
-      const schemeState = scheme?.state ?? 'active';
-      const effective = laterState(mine.state, schemeState);
-      const parent = identifier.derivedFrom === null ? undefined : bySeq.get(identifier.derivedFrom);
+      const mine = states.length === 0 ? ACTIVE : ownState(identifier.seq);
+      const effective = laterState(mine.state, scheme?.state ?? 'active');
+      const parent = identifier.derivedFrom === null ? undefined : all.find((other) => other.seq === identifier.derivedFrom);
       return {
         scheme: identifier.scheme,
         value: identifier.value,
@@ -130,7 +154,7 @@ export class Resolver {
         migration: identifier.migration,
       };
     });
-    const binding = bindings.filter((b) => this.#existed(b.at)).at(-1);
+    const binding = this.#asOf === null ? bindings.at(-1) : bindings.filter((b) => this.#existed(b.at)).at(-1);
     return {
       namespace,
       entity: hit.entity,

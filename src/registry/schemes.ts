@@ -1,6 +1,6 @@
 import { StableIdError } from '../model/errors.js';
 import { normalizeIdentifier } from '../model/formats/index.js';
-import type { SchemeRow } from '../model/rows.js';
+import type { SchemeRow, SchemeStateRow } from '../model/rows.js';
 import type { LifecycleState, Scheme } from '../model/types.js';
 import type { StoreReader } from '../store/store.js';
 import type { IdentifierRef } from './requests.js';
@@ -20,6 +20,11 @@ export function laterState(a: LifecycleState, b: LifecycleState): LifecycleState
 /** The namespace's schemes with their state as of `asOf` (null: now), by creation order. */
 export async function loadSchemes(reader: Pick<StoreReader, 'listSchemes' | 'schemeStates'>, namespace: string, asOf: string | null): Promise<Map<string, SchemeInfo>> {
   const [rows, states] = await Promise.all([reader.listSchemes(namespace), reader.schemeStates(namespace)]);
+  return schemesAsOf(rows, states, asOf);
+}
+
+/** The schemes of these rows with the state their state changes gave them as of `asOf` (null: now). */
+export function schemesAsOf(rows: readonly SchemeRow[], states: readonly SchemeStateRow[], asOf: string | null): Map<string, SchemeInfo> {
   const schemes = new Map<string, SchemeInfo>();
   for (const row of rows) {
     if (asOf !== null && row.createdAt > asOf) continue;
