@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import express, { type Express, type Request } from 'express';
-import type { StableIdClient } from '../../src/client/index.js';
-import { StableIdShim, expressShim } from '../../src/shim/index.js';
-import type { LiveService } from '../client/fixtures.js';
+import { expressShim } from '../../src/shim/index.js';
 import { legacy, typeId } from '../registry/fixtures.js';
-import { customerLegacy, customerV2, openShimService, testClient } from './fixtures.js';
+import { customerLegacy, customerV2, useShim } from './fixtures.js';
 import { ROUTES, type RouteName, type Seen, type ShimApp, answer, assertProblem, call, shimSuite } from './shim.suite.js';
 
 async function listen(app: Express): Promise<ShimApp> {
@@ -49,24 +47,12 @@ shimSuite({
 });
 
 describe('shim over express: its own plumbing', () => {
-  let service: LiveService;
-  let client: StableIdClient;
-  let shim: StableIdShim;
-
-  before(async () => {
-    service = await openShimService();
-    client = testClient(service.url);
-    shim = new StableIdShim({ translator: client });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  const own = useShim();
 
   it('takes the body express.json() parsed, and rewrites what res.status().send() answers', async () => {
     const app = express();
     const seen: unknown[] = [];
-    app.post('/carts', express.json(), expressShim(shim, ROUTES.cart), (req, res) => {
+    app.post('/carts', express.json(), expressShim(own.shim, ROUTES.cart), (req, res) => {
       seen.push(req.body);
       res.status(201).set('x-handler', 'yes').send({ ...(req.body as object), accepted: true });
     });
@@ -86,7 +72,7 @@ describe('shim over express: its own plumbing', () => {
 
   it('rewrites a JSON response written in pieces with writeHead, write and end', async () => {
     const app = express();
-    app.get('/orders/:id', expressShim(shim, ROUTES.order), (req, res) => {
+    app.get('/orders/:id', expressShim(own.shim, ROUTES.order), (req, res) => {
       const text = JSON.stringify({ id: req.params.id, related: [typeId(10)] });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
       res.write(text.slice(0, 10));
@@ -105,7 +91,7 @@ describe('shim over express: its own plumbing', () => {
 
   it('leaves a response that is not JSON as written', async () => {
     const app = express();
-    app.get('/orders/:id', expressShim(shim, ROUTES.order), (req, res) => {
+    app.get('/orders/:id', expressShim(own.shim, ROUTES.order), (req, res) => {
       res.type('text/plain').send(`order ${req.params.id}`);
     });
     const served = await listen(app);
@@ -120,7 +106,7 @@ describe('shim over express: its own plumbing', () => {
   it('answers a body over the limit 413 without calling the handler', async () => {
     const app = express();
     let called = false;
-    app.post('/carts', expressShim(shim, ROUTES.cart, { bodyLimit: 64 }), (_req, res) => {
+    app.post('/carts', expressShim(own.shim, ROUTES.cart, { bodyLimit: 64 }), (_req, res) => {
       called = true;
       res.json({});
     });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { StableIdClient } from '../../src/client/index.js';
-import { StableIdShim, fastifyShimHooks, registerFastifyShim } from '../../src/shim/index.js';
-import type { LiveService } from '../client/fixtures.js';
+import { fastifyShimHooks, registerFastifyShim } from '../../src/shim/index.js';
 import { ORDER, legacy, typeId } from '../registry/fixtures.js';
-import { customerLegacy, customerV2, openShimService, testClient } from './fixtures.js';
+import { customerLegacy, customerV2, useShim } from './fixtures.js';
 import { ROUTES, type RouteName, type Seen, type ShimApp, answer, shimSuite } from './shim.suite.js';
 
 /** The test routes on a Fastify app, through `config.stableIdShim`. */
@@ -44,19 +42,7 @@ shimSuite({
 });
 
 describe('shim over fastify: its own hooks', () => {
-  let service: LiveService;
-  let client: StableIdClient;
-  let shim: StableIdShim;
-
-  before(async () => {
-    service = await openShimService();
-    client = testClient(service.url);
-    shim = new StableIdShim({ translator: client });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  const own = useShim();
 
   it('translates before validation, so a schema that knows only the new scheme accepts a legacy caller', async () => {
     const app = Fastify();
@@ -65,7 +51,7 @@ describe('shim over fastify: its own hooks', () => {
       '/orders/:id',
       {
         schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^ord_' } }, required: ['id'] } },
-        ...fastifyShimHooks(shim, ROUTES.order),
+        ...fastifyShimHooks(own.shim, ROUTES.order),
       },
       async (request) => {
         seen.push((request.params as { id: string }).id);
@@ -86,7 +72,7 @@ describe('shim over fastify: its own hooks', () => {
 
   it('leaves routes without the config alone', async () => {
     const app = Fastify();
-    registerFastifyShim(app, shim);
+    registerFastifyShim(app, own.shim);
     app.get('/plain/:id', async (request) => ({ id: (request.params as { id: string }).id }));
     try {
       const reply = await app.inject({ method: 'GET', url: `/plain/${legacy(42)}` });
@@ -99,7 +85,7 @@ describe('shim over fastify: its own hooks', () => {
 
   it('keeps the handler status and headers and lets later onSend hooks see the rewritten response', async () => {
     const app = Fastify();
-    registerFastifyShim(app, shim);
+    registerFastifyShim(app, own.shim);
     const sent: unknown[] = [];
     app.post(
       '/customers',
@@ -131,12 +117,12 @@ describe('shim over fastify: its own hooks', () => {
 
   it('refuses a misconfigured route when it is registered', async () => {
     const app = Fastify();
-    registerFastifyShim(app, shim);
+    registerFastifyShim(app, own.shim);
     assert.throws(
       () => app.get('/bad/:id', { config: { stableIdShim: { identifiers: [{ in: 'params', path: 'id' }] } } }, async () => ({})),
       (error: unknown) => (error as { code?: string }).code === 'INVALID_ARGUMENT' && /namespace/.test((error as Error).message),
     );
-    assert.throws(() => fastifyShimHooks(shim, { namespace: ORDER, scheme: 'v2', identifiers: [{ in: 'body', path: 'items[.id' }] }), /bracket/);
+    assert.throws(() => fastifyShimHooks(own.shim, { namespace: ORDER, scheme: 'v2', identifiers: [{ in: 'body', path: 'items[.id' }] }), /bracket/);
     await app.close();
   });
 });

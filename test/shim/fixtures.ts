@@ -1,4 +1,6 @@
+import { after, before } from 'node:test';
 import { StableIdClient } from '../../src/client/index.js';
+import { StableIdShim } from '../../src/shim/index.js';
 import { ORDER, legacy, typeId } from '../registry/fixtures.js';
 import { type LiveService, openLiveService } from '../client/fixtures.js';
 
@@ -42,3 +44,28 @@ export async function openShimService(): Promise<LiveService> {
 
 /** A client of `url` without cache or retries: every lookup reaches the service, and a dead one fails at once. */
 export const testClient = (url: string): StableIdClient => new StableIdClient({ endpoints: url, cache: false, retries: 0, timeoutMs: 2000 });
+
+/**
+ * A shim over its own {@link openShimService}, opened before the enclosing
+ * suite's tests and closed after them; read `.shim` inside a test.
+ */
+export function useShim(): { readonly shim: StableIdShim } {
+  let service: LiveService | undefined;
+  let client: StableIdClient | undefined;
+  let shim: StableIdShim | undefined;
+  before(async () => {
+    service = await openShimService();
+    client = testClient(service.url);
+    shim = new StableIdShim({ translator: client });
+  });
+  after(async () => {
+    await client?.close();
+    await service?.close();
+  });
+  return {
+    get shim(): StableIdShim {
+      if (shim === undefined) throw new Error('useShim: the shim exists only inside the suite’s tests');
+      return shim;
+    },
+  };
+}

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import type { StableIdClient } from '../../src/client/index.js';
-import { type ShimmedHandler, StableIdShim, nodeHttpShim } from '../../src/shim/index.js';
-import type { LiveService } from '../client/fixtures.js';
+import { describe, it } from 'node:test';
+import { type ShimmedHandler, nodeHttpShim } from '../../src/shim/index.js';
 import { ORDER, legacy, typeId } from '../registry/fixtures.js';
-import { customerLegacy, customerV2, openShimService, testClient } from './fixtures.js';
+import { customerLegacy, customerV2, useShim } from './fixtures.js';
 import { ROUTES, type RouteName, type Seen, type ShimApp, answer, assertProblem, call, shimSuite } from './shim.suite.js';
 
 async function listen(listener: RequestListener): Promise<ShimApp> {
@@ -52,19 +50,7 @@ shimSuite({
 });
 
 describe('shim over node:http: its own plumbing', () => {
-  let service: LiveService;
-  let client: StableIdClient;
-  let shim: StableIdShim;
-
-  before(async () => {
-    service = await openShimService();
-    client = testClient(service.url);
-    shim = new StableIdShim({ translator: client });
-  });
-  after(async () => {
-    await client.close();
-    await service.close();
-  });
+  const own = useShim();
 
   it('rewrites req.url for a plain (req, res) handler', async () => {
     const urls: (string | undefined)[] = [];
@@ -72,7 +58,7 @@ describe('shim over node:http: its own plumbing', () => {
       urls.push(request.url);
       json(response, 200, { url: request.url });
     };
-    const served = await listen(nodeHttpShim(shim, { ...ROUTES.order, pattern: '/orders/:id', response: [] }, plain));
+    const served = await listen(nodeHttpShim(own.shim, { ...ROUTES.order, pattern: '/orders/:id', response: [] }, plain));
     try {
       const reply = await call(served, `/orders/${legacy(1)}?expand=lines`);
       assert.equal(reply.status, 200);
@@ -86,7 +72,7 @@ describe('shim over node:http: its own plumbing', () => {
 
   it('keeps a handler status and headers while rewriting its JSON', async () => {
     const served = await listen(
-      nodeHttpShim(shim, { ...ROUTES.customer, pattern: '/customers/:id' }, (_request, response, shimmed) => {
+      nodeHttpShim(own.shim, { ...ROUTES.customer, pattern: '/customers/:id' }, (_request, response, shimmed) => {
         response.statusCode = 202;
         response.setHeader('content-type', 'application/vnd.example+json; charset=utf-8');
         response.setHeader('x-handler', 'yes');
@@ -107,11 +93,11 @@ describe('shim over node:http: its own plumbing', () => {
 
   it('answers a request that does not fit the pattern 400, a body over the limit 413, a handler that throws 500', async () => {
     let called = 0;
-    const orders = nodeHttpShim(shim, { ...ROUTES.order, pattern: '/orders/:id' }, () => {
+    const orders = nodeHttpShim(own.shim, { ...ROUTES.order, pattern: '/orders/:id' }, () => {
       called += 1;
       throw new Error('boom');
     });
-    const carts = nodeHttpShim(shim, ROUTES.cart, () => {
+    const carts = nodeHttpShim(own.shim, ROUTES.cart, () => {
       called += 1;
     }, { bodyLimit: 32 });
     const served = await listen((request, response) => void (request.method === 'POST' ? carts : orders)(request, response));
@@ -128,8 +114,8 @@ describe('shim over node:http: its own plumbing', () => {
   });
 
   it('refuses a pattern that does not name the params the route reads', () => {
-    assert.throws(() => nodeHttpShim(shim, { ...ROUTES.order }, () => undefined), /pattern is missing/);
-    assert.throws(() => nodeHttpShim(shim, { ...ROUTES.order, pattern: '/orders/:orderId' }, () => undefined), /not a parameter/);
-    assert.throws(() => nodeHttpShim(shim, { namespace: ORDER, identifiers: [{ in: 'query', path: 'id' }] }, () => undefined), /scheme/);
+    assert.throws(() => nodeHttpShim(own.shim, { ...ROUTES.order }, () => undefined), /pattern is missing/);
+    assert.throws(() => nodeHttpShim(own.shim, { ...ROUTES.order, pattern: '/orders/:orderId' }, () => undefined), /not a parameter/);
+    assert.throws(() => nodeHttpShim(own.shim, { namespace: ORDER, identifiers: [{ in: 'query', path: 'id' }] }, () => undefined), /scheme/);
   });
 });
