@@ -8,6 +8,7 @@ import { addDemoCommand } from './commands/demo.js';
 import { addDiffCommand } from './commands/diff.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrateCommands } from './commands/migrate.js';
+import { addProbeCommands } from './commands/probe.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
 import { addServeCommand } from './commands/serve.js';
 import { addTokenCommands } from './commands/tokens.js';
@@ -40,7 +41,7 @@ export function buildProgram(cli: CliContext): Command {
       'after',
       `
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 conflict,
-5 invalid input, 6 integrity (verify), 7 store unavailable.
+5 invalid input, 6 integrity (verify, gates, probe), 7 store unavailable.
 
 Examples:
   $ stableid namespace create order --owner team-orders
@@ -58,6 +59,7 @@ Examples:
   addVerifyCommand(program, cli);
   addDiffCommand(program, cli);
   addMigrateCommands(program, cli);
+  addProbeCommands(program, cli);
   addChangelogCommand(program, cli);
   addServeCommand(program, cli);
   addTokenCommands(program, cli);

@@ -49,6 +49,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   GATE_FAILED: 409,
   // Raised by `stableid diff`, never by the service: two registries disagree, which says nothing of the request.
   REGISTRIES_DIFFER: 409,
+  // Raised by `stableid probe`, never by the service; a probe's findings are about the registry's answers, not a server failure.
+  PROBE_FAILED: 409,
   STORE_UNAVAILABLE: 503,
   STORE_BUSY: 503,
   STORE_SCHEMA: 503,

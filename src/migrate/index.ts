@@ -4,7 +4,19 @@ export { type DocumentDiff, type IdentifierDiffEntry, type MigrationPlan, type P
 export { loadMigration } from './load.js';
 export { MARKER_FIELD } from './marker.js';
 export * from './source/index.js';
-export { type RunDependencies, type RunOptions, type RunProgress, type RunSettings, type WaveRecord, type GateResult, continueRun, runMigration } from './runner.js';
+export {
+  type GateCheck,
+  type GateCheckResult,
+  type GateCheckSpec,
+  type GateResult,
+  type RunDependencies,
+  type RunOptions,
+  type RunProgress,
+  type RunSettings,
+  type WaveRecord,
+  continueRun,
+  runMigration,
+} from './runner.js';
 export { type RollbackConflict, type RollbackOptions, type RollbackReport, rollbackRun } from './rollback.js';
 export { abortRun, pauseRun, resumeRun, setRunPace } from './control.js';
 export { changeNote } from './changelog.js';

@@ -29,7 +29,32 @@ export interface RunDependencies {
   readonly clock?: () => Date;
   /** How worker processes open the same registry, source and migration; needed for `workers` > 1. */
   readonly references?: WorkerReferences;
+  /** The kinds of extra gate check this runner can carry out, by kind; every kind a run's settings name must be here. */
+  readonly gateChecks?: Readonly<Record<string, GateCheck>>;
 }
+
+/**
+ * An extra check of a gate, named in the run's settings (so that a resumed
+ * or continued run carries it out too): its kind, and options of its own.
+ */
+export interface GateCheckSpec {
+  readonly kind: string;
+  readonly [option: string]: JsonValue;
+}
+
+/** What an extra gate check found: each reason names what failed. */
+export interface GateCheckResult {
+  readonly ok: boolean;
+  readonly reasons: readonly string[];
+  /** Findings kept on the wave's record. */
+  readonly details?: JsonObject;
+}
+
+/**
+ * Carries out one kind of extra gate check, after the wave's own checks
+ * passed. Reads only; it may run again on the same wave (after a crash).
+ */
+export type GateCheck = (spec: GateCheckSpec, context: { readonly registry: Registry; readonly run: RunRecord; readonly wave: number }) => Promise<GateCheckResult>;
 
 /** Settings a run keeps; `migrate set` changes batchTimeMs and maxRate of a running one. */
 export interface RunSettings {
@@ -43,6 +68,8 @@ export interface RunSettings {
   readonly gate: 'auto' | 'manual';
   /** How many documents may fail before a gate fails the run. */
   readonly errorBudget: number;
+  /** Extra checks each gate carries out once its own pass, in order. */
+  readonly checks: readonly GateCheckSpec[];
 }
 
 export interface RunOptions extends Partial<RunSettings> {
@@ -85,9 +112,11 @@ export interface GateResult {
   /** Identifiers (scheme, value, entity) found more than once, or not at all, in the ranges that differ; and the documents that carry them. */
   readonly duplicated: readonly { readonly item: string; readonly keys: readonly string[] }[];
   readonly missing: readonly string[];
+  /** The extra checks carried out, when the run has any. */
+  readonly checks?: readonly (GateCheckResult & { readonly kind: string })[];
 }
 
-const DEFAULTS: RunSettings = { waves: DEFAULT_WAVES, batchSize: null, batchTimeMs: 500, maxRate: null, gate: 'auto', errorBudget: 0 };
+const DEFAULTS: RunSettings = { waves: DEFAULT_WAVES, batchSize: null, batchTimeMs: 500, maxRate: null, gate: 'auto', errorBudget: 0, checks: [] };
 const MAX_FAILURES_KEPT = 100;
 
 /** Statuses a new `migrate run` picks up instead of starting over. */
@@ -110,6 +139,7 @@ export async function runMigration(deps: RunDependencies, options: RunOptions = 
         run: existing.id,
       });
     }
+    requireGateChecks(deps, existing ? runSettings(existing).checks : (options.checks ?? []));
     const run = existing ?? (await startRun(deps, formats, options, clock));
     return await new WaveRunner(deps, formats, run, lease, options, clock).run();
   } finally {
@@ -155,6 +185,7 @@ async function startRun(deps: RunDependencies, formats: SchemeFormats, options: 
     maxRate: options.maxRate ?? DEFAULTS.maxRate,
     gate: options.gate ?? DEFAULTS.gate,
     errorBudget: options.errorBudget ?? DEFAULTS.errorBudget,
+    checks: options.checks ?? DEFAULTS.checks,
   };
   const id = typeid('run').toString();
   const now = clock().toISOString();
@@ -189,6 +220,15 @@ async function startRun(deps: RunDependencies, formats: SchemeFormats, options: 
   };
   await deps.runs.createRun(record);
   return record;
+}
+
+/** Refuses, before anything runs, a gate check this runner cannot carry out. */
+function requireGateChecks(deps: RunDependencies, checks: readonly GateCheckSpec[]): void {
+  for (const check of checks) {
+    if (!deps.gateChecks?.[check.kind]) {
+      throw new StableIdError('INVALID_ARGUMENT', `the run's gates carry out a "${check.kind}" check, which this runner does not provide`, { field: 'checks', kind: check.kind });
+    }
+  }
 }
 
 export const bindingStore = (deps: Pick<RunDependencies, 'migration' | 'source'>): string => deps.migration.bindingStore ?? deps.source;
@@ -246,6 +286,7 @@ class WaveRunner {
       const counts = await this.#wave(wave);
       if (counts === null) return this.#run;
       const gate = await this.#gate(counts);
+      if (gate.result.ok) gate.result = await this.#checks(wave, gate.result);
       if (gate.result.ok && !(await this.#hook('afterWave', wave))) {
         gate.result = { ...gate.result, ok: false, reasons: [...gate.result.reasons, 'the afterWave hook failed'] };
       }
@@ -389,6 +430,19 @@ class WaveRunner {
         `${duplicated.length > 0 ? `; ${duplicated.length} carried by more than one document` : ''}${missing.length > 0 ? `; ${missing.length} missing` : ''}`,
     );
     return { result: { ok: false, reasons, duplicated, missing }, digest: after };
+  }
+
+  /** The run's extra gate checks, in order, once the gate's own passed; any failure fails the gate. */
+  async #checks(wave: number, passed: GateResult): Promise<GateResult> {
+    const specs = runSettings(this.#run).checks;
+    if (specs.length === 0) return passed;
+    const checks: (GateCheckResult & { kind: string })[] = [];
+    for (const spec of specs) {
+      const check = this.#deps.gateChecks?.[spec.kind] as GateCheck;
+      checks.push({ kind: spec.kind, ...(await check(spec, { registry: this.#deps.registry, run: this.#run, wave })) });
+    }
+    const reasons = [...passed.reasons, ...checks.flatMap((check) => check.reasons)];
+    return { ...passed, ok: checks.every((check) => check.ok), reasons, checks };
   }
 
   /** Identifiers the run's before-images held in the given ranges that no document carries now. */

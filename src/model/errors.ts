@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: 'The identity service cannot be reached (connection refused, timeout, or server errors past the retries on every endpoint).',
   VERIFY_FAILED: 'The event log or a projection diverges from what the log proves.',
   REGISTRIES_DIFFER: 'Two registries compared by `stableid diff` do not hold the same mappings.',
+  PROBE_FAILED: 'A probe replay found recorded identifiers that are no longer recognized, resolve to another entity, or could not be looked up.',
   INTERNAL: 'An unexpected failure; please report it.',
 } as const;
 

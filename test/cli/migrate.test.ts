@@ -3,21 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SqliteSource } from '../../src/migrate/source/index.js';
+import { MODULE } from './orders-v2-module.js';
 import { scratch } from './run-cli.js';
-
-/** A migration module as a user writes it: plain JavaScript, default-exporting the migration. */
-const MODULE = `
-const pad = (n) => String(n).padStart(26, '0');
-export default {
-  id: 'orders-v2',
-  namespace: 'order',
-  collection: 'orders',
-  identifier: { field: 'number', scheme: 'v1' },
-  transform: (doc) => ({ ...doc, total: { amount: doc.total, currency: 'EUR' } }),
-  key: ({ after }) => after.publicId,
-  add: [{ scheme: 'v2', field: 'publicId', derive: ({ before }) => 'ord_' + pad(Number(before.number.slice(4))) }],
-};
-`;
 
 const legacy = (n: number): string => `ORD-${String(n).padStart(6, '0')}`;
 

@@ -11,6 +11,7 @@ import { type RunDependencies, type RunOptions, continueRun, requireRun, runMigr
 import type { RunRecord } from '../../migrate/runs/run-store.js';
 import { parseWaves } from '../../migrate/waves.js';
 import { StableIdError } from '../../model/errors.js';
+import { PROBE_GATE, probeGateCheck, probeGateSpec, readProbeFile } from '../../probe/index.js';
 import type { CliContext } from '../cli-context.js';
 import { createProgress } from '../progress.js';
 import { renderPlan } from '../render-plan.js';
@@ -27,6 +28,8 @@ async function dependencies(cli: CliContext, module: string, sourceRef: string |
     collection: await source.collection(migration.collection),
     source: source.description,
     migration,
+    // A run whose settings name the probe check carries it out, however it is resumed.
+    gateChecks: { [PROBE_GATE]: probeGateCheck },
     // Worker processes open the same three for themselves.
     references: { registry: resolveReference(cli.database()), source: resolveReference(cli.sourceReference(sourceRef)), module: resolve(module) },
   };
@@ -132,7 +135,8 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
     .option('--batch-size <n>', 'a fixed batch size (default: adapts to --batch-time)')
     .option('--batch-time <ms>', 'target time per batch', '500')
     .option('--max-rate <n>', 'at most n documents per second')
-    .addOption(new Option('--gate <kind>', 'auto: go on when a gate passes; manual: stop at each gate until `migrate continue`').choices(['auto', 'manual']).default('auto'))
+    .option('--gate <kinds>', 'auto: go on when a gate passes; manual: stop at each gate until `migrate continue`; probe: also replay --probe at each gate (e.g. manual,probe)', 'auto')
+    .option('--probe <file>', 'a probe file (`stableid probe record`) each gate replays through the registry; any identifier failing fails the gate (implies --gate probe)')
     .option('--error-budget <n>', 'documents that may fail before a gate fails the run', '0')
     .option('--workers <n>', 'processes to split each wave\'s key ranges between', '1')
     .addOption(hookOption())
@@ -142,15 +146,18 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
 Before the first wave the run plans (and refuses a plan with problems), registers every
 external identifier the registry lacks, and takes digests. A gate after each wave checks,
 through the registry, that every external identifier is still there exactly once with the
-same entity, and that failures stay within the error budget.
+same entity, and that failures stay within the error budget; with --probe, that every
+identifier of the probe still resolves to its recorded entity.
 
 Examples:
   $ stableid migrate run migrations/orders-v2.js --source ./app.db
   $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --waves 5,100 --gate manual --max-rate 2000
   $ stableid migrate run migrations/orders-v2.js --source ./app.db --hook afterWave='./smoke-test.sh'
+  $ stableid migrate run migrations/orders-v2.js --source ./app.db --gate manual,probe --probe probe.ndjson
   $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --db postgres://app@db/app --workers 4`,
     )
     .action(async (module: string, opts: Record<string, string | undefined> & { hook?: string[] }) => {
+      const gate = await gateOf(opts['gate'] ?? 'auto', opts['probe']);
       const deps = await dependencies(cli, module, opts['source']);
       const progress = runProgress(cli);
       let run: RunRecord;
@@ -160,7 +167,7 @@ Examples:
           ...(opts['batchSize'] !== undefined ? { batchSize: count('--batch-size', opts['batchSize'], 1) } : {}),
           batchTimeMs: count('--batch-time', opts['batchTime'] ?? '500', 1),
           ...(opts['maxRate'] !== undefined ? { maxRate: count('--max-rate', opts['maxRate'], 1) } : {}),
-          gate: opts['gate'] === 'manual' ? 'manual' : 'auto',
+          ...gate,
           errorBudget: count('--error-budget', opts['errorBudget'] ?? '0'),
           actor: cli.actor,
           hooks: hooksOf(opts.hook),
@@ -287,6 +294,22 @@ Examples:
         );
       }
     });
+}
+
+/**
+ * `--gate auto|manual[,probe]` and `--probe <file>`: whether gates stop, and
+ * their extra checks. The probe file is read once here, so that a run never
+ * starts with one it cannot read.
+ */
+async function gateOf(kinds: string, probe: string | undefined): Promise<Pick<RunOptions, 'gate' | 'checks'>> {
+  const named = kinds.split(',').map((kind) => kind.trim());
+  const unknown = named.find((kind) => !['auto', 'manual', 'probe'].includes(kind));
+  if (unknown !== undefined || (named.includes('auto') && named.includes('manual'))) {
+    throw new StableIdError('INVALID_ARGUMENT', `--gate takes auto or manual, and probe, e.g. manual,probe; got ${JSON.stringify(kinds)}`, { field: 'gate' });
+  }
+  if (named.includes('probe') && probe === undefined) throw new StableIdError('INVALID_ARGUMENT', '--gate probe replays a probe file: name it with --probe <file>', { field: 'probe' });
+  if (probe !== undefined) await readProbeFile(probe);
+  return { gate: named.includes('manual') ? 'manual' : 'auto', checks: probe === undefined ? [] : [probeGateSpec(probe)] };
 }
 
 function count(option: string, raw: string, min = 0): number {
