@@ -43,3 +43,13 @@ export function formatNumber(value: number): string {
 export function formatRate(value: number, unit: string): string {
   return `${integer.format(value)} ${unit}`;
 }
+
+/** An integer setting from the environment (`fallback` when unset), refused outside [min, max]. */
+export function envInteger(variable: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[variable];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${variable} must be an integer from ${formatNumber(min)} to ${formatNumber(max)}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Bench, type BenchResult, formatNumber } from './bench.js';
+import { type Bench, type BenchResult, envInteger, formatNumber } from './bench.js';
 import { MAX_ORDERS, NAMESPACE, SCHEMES, orderNumber, registryFile } from './http-fixture.js';
 import { orderTypeId } from './order-files.js';
 import { type LoadOptions, type LoadRequest, type LoadResult, load, startServerProcess, unanswered } from './http-load.js';
@@ -35,8 +35,8 @@ const BATCH_BODIES = 300;
 const bench: Bench = {
   name: 'http',
   async run(log) {
-    const n = positiveInteger('BENCH_HTTP_N', 1_000_000, BATCH_SIZE, MAX_ORDERS);
-    const seconds = positiveInteger('BENCH_HTTP_SECONDS', 10, 1, 3600);
+    const n = envInteger('BENCH_HTTP_N', 1_000_000, BATCH_SIZE, MAX_ORDERS);
+    const seconds = envInteger('BENCH_HTTP_SECONDS', 10, 1, 3600);
     const profileDir = process.env['BENCH_HTTP_CPU_PROF'];
     const db = await registryFile(n, log);
 
@@ -238,13 +238,4 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function positiveInteger(variable: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[variable];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${variable} must be an integer from ${formatNumber(min)} to ${formatNumber(max)}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
 }

@@ -11,7 +11,9 @@ import { type Bench, type BenchResult, formatNumber, formatRate } from './bench.
  * bench); BENCH_ONLY=migrate,import runs only the benches of those files.
  * The http bench (http.bench.ts) takes BENCH_HTTP_N (registry size, default
  * 1,000,000), BENCH_HTTP_SECONDS (per load, default 10) and
- * BENCH_HTTP_CPU_PROF=<dir> (CPU profiles of its servers).
+ * BENCH_HTTP_CPU_PROF=<dir> (CPU profiles of its servers). The client bench
+ * (client.bench.ts) takes BENCH_CLIENT_N (registry size, default 100,000)
+ * and BENCH_CLIENT_SECONDS (per end-to-end load, default 5).
  */
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -17,25 +17,43 @@ export interface StatsCounts {
  */
 export class ClientStats {
   readonly #counts: Record<keyof StatsCounts, number> = { fresh: 0, stale: 0, negative: 0, canonical: 0, errors: 0 };
-  #lookups: Counter<'source'> | undefined;
-  #errors: Counter | undefined;
 
-  /** Registers the counters `<prefix>lookups_total{source}` and `<prefix>errors_total` (prefix default `stableid_client_`). */
+  /**
+   * Registers the counters `<prefix>lookups_total{source}` and
+   * `<prefix>errors_total` (prefix default `stableid_client_`). They read the
+   * counts when the registry is scraped, so that counting a lookup stays the
+   * increment of a field: prom-client's labelled increment looks its labels
+   * up on every call, which would make a warm-cache answer half as slow again.
+   */
   register(registry: Registry, prefix = 'stableid_client_'): void {
-    this.#lookups = new Counter({ name: `${prefix}lookups_total`, help: 'Lookups answered, by where the answer came from.', labelNames: ['source'], registers: [registry] });
-    this.#errors = new Counter({ name: `${prefix}errors_total`, help: 'Lookups that got no answer: the service could not be reached and nothing was cached.', registers: [registry] });
-    for (const source of SOURCES) this.#lookups.inc({ source }, this.#counts[source]);
-    this.#errors.inc(this.#counts.errors);
+    const counts = this.#counts;
+    new Counter({
+      name: `${prefix}lookups_total`,
+      help: 'Lookups answered, by where the answer came from.',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of SOURCES) this.inc({ source }, counts[source]);
+      },
+    });
+    new Counter({
+      name: `${prefix}errors_total`,
+      help: 'Lookups that got no answer: the service could not be reached and nothing was cached.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(counts.errors);
+      },
+    });
   }
 
   answered(source: Source): void {
     this.#counts[source] += 1;
-    this.#lookups?.inc({ source });
   }
 
   failed(): void {
     this.#counts.errors += 1;
-    this.#errors?.inc();
   }
 
   counts(): StatsCounts {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { type Attributes, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { type ErrorCode, isStableIdError, toStableIdError } from '../model/errors.js';
 import type { Resolution, Translation } from '../model/types.js';
 import type { Answer, BatchItem, Outcome } from './answer.js';
@@ -15,6 +15,18 @@ import { type EndpointHealth, HttpTransport } from './transport.js';
 
 /** The instrumentation scope of the client's spans. */
 export const CLIENT_TRACER_NAME = 'stableid-client';
+
+/** The name of a lookup's span, by kind. */
+const SPAN_NAMES: Readonly<Record<LookupKey['kind'], string>> = Object.freeze({ resolve: 'stableid.resolve', translate: 'stableid.translate' });
+const CLIENT_SPAN = Object.freeze({ kind: SpanKind.CLIENT });
+
+/** The attributes a lookup's span starts with (a sampler may read them). */
+function lookupAttributes(namespace: string, scheme: string | undefined, to: string | undefined): Attributes {
+  const attributes: Attributes = { 'stableid.namespace': namespace };
+  if (scheme !== undefined) attributes['stableid.scheme'] = scheme;
+  if (to !== undefined) attributes['stableid.to'] = to;
+  return attributes;
+}
 
 /** The problems that say a key is not there; the cache remembers them for `negativeTtlMs`. */
 const NEGATIVE_CODES: ReadonlySet<ErrorCode> = new Set(['IDENTIFIER_NOT_FOUND', 'TRANSLATION_NOT_FOUND']);
@@ -42,6 +54,14 @@ interface Queued {
  * a StableIdError SERVICE_UNAVAILABLE — unless the cache still holds an answer
  * within its grace window, which is then served as `stale`.
  *
+ * Every lookup has a client span (`stableid.resolve`, `stableid.translate`)
+ * of the tracer {@link CLIENT_TRACER_NAME}, taken from OpenTelemetry's global
+ * provider once, when the client is made: a client made before any provider
+ * was registered gets one registered later (the API's proxy tracer hands its
+ * spans on), and a client keeps the provider it was made under. A lookup
+ * that goes to the service sends its span's context as `traceparent`; one
+ * answered from the cache sends nothing, and its span starts and ends at once.
+ *
  * The client owns timers and background refreshes: {@link close} it.
  */
 export class StableIdClient {
@@ -50,6 +70,7 @@ export class StableIdClient {
   readonly #reads: ServiceReads;
   readonly #cache: LookupCache<LookupValue> | null;
   readonly #batcher: MicroBatcher<Queued, LookupValue>;
+  readonly #tracer = trace.getTracer(CLIENT_TRACER_NAME);
   readonly #inflight = new Map<string, Promise<Outcome<LookupValue>>>();
   readonly #background = new Set<Promise<void>>();
   readonly #snapshotTimer: NodeJS.Timeout | null = null;
@@ -80,13 +101,17 @@ export class StableIdClient {
   }
 
   /** The entity, lineage and binding of `value` in `namespace`; without `scheme`, every scheme whose format accepts it is tried. */
-  async resolve(namespace: string, value: string, options: { scheme?: string } = {}): Promise<Answer<Resolution>> {
-    return (await this.#lookup(lookupKey('resolve', namespace, value, options.scheme, undefined))) as Answer<Resolution>;
+  resolve(namespace: string, value: string, options?: { scheme?: string }): Promise<Answer<Resolution>> {
+    const scheme = options?.scheme;
+    const answer = this.#fresh('resolve', namespace, value, scheme, undefined) ?? this.#lookup(lookupKey('resolve', namespace, value, scheme, undefined));
+    return answer as Promise<Answer<Resolution>>;
   }
 
   /** The identifier of `value`'s entity in scheme `to`. */
-  async translate(namespace: string, value: string, to: string, options: { scheme?: string } = {}): Promise<Answer<Translation>> {
-    return (await this.#lookup(lookupKey('translate', namespace, value, options.scheme, to))) as Answer<Translation>;
+  translate(namespace: string, value: string, to: string, options?: { scheme?: string }): Promise<Answer<Translation>> {
+    const scheme = options?.scheme;
+    const answer = this.#fresh('translate', namespace, value, scheme, to) ?? this.#lookup(lookupKey('translate', namespace, value, scheme, to));
+    return answer as Promise<Answer<Translation>>;
   }
 
   /** Resolves each identifier; each item succeeds or fails on its own, in the order asked. Never rejects. */
@@ -149,7 +174,7 @@ export class StableIdClient {
   #many(keys: readonly LookupKey[]): Promise<BatchItem<LookupValue>[]> {
     return Promise.all(
       keys.map((key) =>
-        this.#lookup(key).then(
+        (this.#fresh(key.kind, key.namespace, key.value, key.scheme, key.to) ?? this.#lookup(key)).then(
           (answer): BatchItem<LookupValue> => ({ ok: true, ...answer }),
           (error: unknown): BatchItem<LookupValue> => ({ ok: false, error: toStableIdError(error) }),
         ),
@@ -157,15 +182,29 @@ export class StableIdClient {
     );
   }
 
-  /** One lookup in its own client span; the span's context travels as `traceparent`. */
+  /**
+   * The warm path: a fresh cached answer, found without building the key or
+   * awaiting anything, and counted; undefined when the cache holds none, for
+   * {@link #lookup} to find an answer. Its span has no children and sends
+   * nothing, so it is never made active; it is given its attributes only
+   * once it is known to record (so a sampler sees its name and kind only):
+   * with no tracer provider registered, OpenTelemetry hands out a
+   * non-recording span, and a warm answer then pays for no attribute object.
+   */
+  #fresh(kind: LookupKey['kind'], namespace: string, value: string, scheme: string | undefined, to: string | undefined): Promise<Answer<LookupValue>> | undefined {
+    const cached = this.#cache?.fresh(kind, namespace, value, scheme, to);
+    if (cached === undefined) return undefined;
+    this.stats.answered('fresh');
+    const span = this.#tracer.startSpan(SPAN_NAMES[kind], CLIENT_SPAN);
+    if (span.isRecording()) span.setAttributes({ ...lookupAttributes(namespace, scheme, to), 'stableid.source': 'fresh' });
+    span.end();
+    return Promise.resolve({ value: cached, source: 'fresh' });
+  }
+
+  /** One lookup in its own client span, active while it runs: the span's context travels as `traceparent`. */
   #lookup(key: LookupKey): Promise<Answer<LookupValue>> {
-    const tracer = trace.getTracer(CLIENT_TRACER_NAME);
-    const attributes = {
-      'stableid.namespace': key.namespace,
-      ...(key.scheme === undefined ? {} : { 'stableid.scheme': key.scheme }),
-      ...(key.to === undefined ? {} : { 'stableid.to': key.to }),
-    };
-    return tracer.startActiveSpan(`stableid.${key.kind}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const options = { ...CLIENT_SPAN, attributes: lookupAttributes(key.namespace, key.scheme, key.to) };
+    return this.#tracer.startActiveSpan(SPAN_NAMES[key.kind], options, async (span) => {
       try {
         const answer = await this.#answer(key, traceparentOf(context.active()));
         span.setAttribute('stableid.source', answer.source);

@@ -42,6 +42,42 @@ describe('client cache', () => {
     assert.deepEqual(['a', 'b', 'c', 'd'].map((v) => cache.read(key(v))?.state ?? null), ['fresh', null, 'fresh', 'fresh']);
   });
 
+  it('hands out a fresh positive value on the warm path, marking it used, and nothing else', () => {
+    const clock = new ManualClock();
+    const cache = new LookupCache<string>(OPTIONS, clock.now);
+    const fresh = (value: string): string | undefined => cache.fresh('resolve', 'order', value, undefined, undefined);
+    for (const value of ['a', 'b', 'c']) cache.fill(cache.begin(key(value)), { ok: true, value: value.toUpperCase() }, []);
+    assert.equal(fresh('a'), 'A');
+    cache.fill(cache.begin(key('d')), { ok: true, value: 'D' }, []);
+    assert.deepEqual(['a', 'b', 'c', 'd'].map(fresh), ['A', undefined, 'C', 'D'], 'the warm path counts as a use: b was the least recently used');
+    cache.fill(cache.begin(key('x')), { ok: false, error: new StableIdError('IDENTIFIER_NOT_FOUND', 'no') }, []);
+    assert.equal(fresh('x'), undefined, 'a remembered not-found is for read() to tell');
+    clock.advance(100);
+    assert.equal(fresh('c'), undefined, 'past its TTL');
+    assert.equal(cache.read(key('c'))?.state, 'stale', 'but still held');
+  });
+
+  it('tells apart the keys that ask for one value in other namespaces, kinds, schemes and targets', () => {
+    const cache = new LookupCache<string>({ ...OPTIONS, maxEntries: 5 }, new ManualClock().now);
+    const keys = [
+      key('7'),
+      key('7', 'sku'),
+      lookupKey('resolve', 'order', '7', 'v1', undefined),
+      lookupKey('translate', 'order', '7', undefined, 'v2'),
+      lookupKey('translate', 'order', '7', undefined, 'v3'),
+    ];
+    const fresh = (): (string | undefined)[] => keys.map((k) => cache.fresh(k.kind, k.namespace, k.value, k.scheme, k.to));
+    keys.forEach((k, i) => cache.fill(cache.begin(k), { ok: true, value: String(i) }, []));
+    assert.deepEqual(fresh(), ['0', '1', '2', '3', '4']);
+    cache.fill(cache.begin(keys[2] ?? key('?')), { ok: true, value: 'again' }, []);
+    assert.equal(cache.size, 5, 'a key stored again replaces its entry');
+    cache.fill(cache.begin(key('8')), { ok: true, value: '8' }, []);
+    assert.deepEqual(fresh(), [undefined, '1', 'again', '3', '4'], 'the least recently used of the chain went');
+    assert.equal(cache.invalidate('order', '7'), 3);
+    assert.deepEqual(fresh(), [undefined, '1', undefined, undefined, undefined], 'another namespace is not covered');
+    assert.equal(cache.size, 2);
+  });
+
   it('refuses the write-back of a ticket taken before an invalidation covering its key', () => {
     const cache = new LookupCache<string>(OPTIONS, new ManualClock().now);
     const before = cache.begin(key('a'));

@@ -72,6 +72,14 @@ describe('client: lookups against a live service', () => {
     assert.deepEqual(none.map((item) => (item.ok ? 'ok' : item.error.code)), ['NAMESPACE_NOT_FOUND', 'NAMESPACE_NOT_FOUND']);
   });
 
+  it('answers batch items from the cache where it can, asking the service for the rest only', async () => {
+    await client.resolve(ORDER, legacy(1));
+    service.received.length = 0;
+    const items = await client.resolveMany(ORDER, [{ value: legacy(1) }, { value: legacy(3) }]);
+    assert.deepEqual(items.map((item) => item.ok && item.source), ['fresh', 'canonical']);
+    assert.deepEqual(service.received.map((r) => `${r.method} ${r.url}`), [`GET /v1/namespaces/${ORDER}/identifiers/${legacy(3)}`]);
+  });
+
   it('makes exactly one request for 100 concurrent lookups of one identifier', async () => {
     const answers = await Promise.all(Array.from({ length: 100 }, () => client.resolve(ORDER, legacy(1))));
     assert.equal(service.received.length, 1);
@@ -161,6 +169,10 @@ describe('client: lookups against a live service', () => {
       assert.match(text, /^stableid_client_lookups_total\{source="fresh"\} 2$/m);
       assert.match(text, /^stableid_client_lookups_total\{source="canonical"\} 2$/m);
       assert.match(text, /^stableid_client_errors_total 0$/m);
+      await counted.resolve(ORDER, legacy(1));
+      const again = await registry.metrics();
+      assert.match(again, /^stableid_client_lookups_total\{source="fresh"\} 3$/m, 'read at each scrape, never counted twice');
+      assert.match(again, /^stableid_client_lookups_total\{source="canonical"\} 2$/m);
     } finally {
       await counted.close();
     }
@@ -196,6 +208,46 @@ describe('client: tracing', () => {
       ]);
       const first = spans[0]?.spanContext();
       assert.equal(service.received[0]?.headers['traceparent'], `00-${first?.traceId}-${first?.spanId}-01`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('makes a span for a warm answer too: a child of the caller\'s, with the lookup\'s attributes, sending nothing', async () => {
+    const client = new StableIdClient({ endpoints: service.url });
+    try {
+      await client.translate(ORDER, legacy(1), 'v2', { scheme: 'v1' });
+      exporter.reset();
+      service.received.length = 0;
+      const parent = await trace.getTracer('caller').startActiveSpan('handler', async (span) => {
+        try {
+          assert.equal((await client.translate(ORDER, legacy(1), 'v2', { scheme: 'v1' })).source, 'fresh');
+          return span.spanContext();
+        } finally {
+          span.end();
+        }
+      });
+      assert.equal(service.received.length, 0);
+      const [warm] = exporter.getFinishedSpans().filter((span) => span.instrumentationScope.name === 'stableid-client');
+      assert.equal(warm?.name, 'stableid.translate');
+      assert.equal(warm.parentSpanContext?.spanId, parent.spanId);
+      assert.equal(warm.spanContext().traceId, parent.traceId);
+      assert.deepEqual(warm.attributes, { 'stableid.namespace': ORDER, 'stableid.scheme': 'v1', 'stableid.to': 'v2', 'stableid.source': 'fresh' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('records the spans of a client made before the tracer provider was registered', async () => {
+    trace.disable();
+    const client = new StableIdClient({ endpoints: service.url });
+    trace.setGlobalTracerProvider(provider);
+    try {
+      exporter.reset();
+      await client.resolve(ORDER, legacy(3));
+      await client.resolve(ORDER, legacy(3));
+      const spans = exporter.getFinishedSpans().filter((span) => span.instrumentationScope.name === 'stableid-client');
+      assert.deepEqual(spans.map((span) => span.attributes['stableid.source']), ['canonical', 'fresh']);
     } finally {
       await client.close();
     }
