@@ -16,3 +16,4 @@ export { DEFAULT_BODY_LIMIT } from './json-body.js';
 export { type FastifyShimHooks, fastifyShimHooks, registerFastifyShim } from './fastify.js';
 export { type ExpressShimMiddleware, type ExpressShimOptions, type ExpressShimRequest, expressShim } from './express.js';
 export { type NodeHttpShimOptions, type NodeHttpShimRoute, type ShimmedHandler, type ShimmedRequest, nodeHttpShim } from './node-http.js';
+export { ENTITY_HEADER } from './entity-header.js';

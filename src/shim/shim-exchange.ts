@@ -15,6 +15,8 @@ export interface ShimIdentifier {
   readonly value: string;
   /** The scheme the caller's value is in. */
   readonly scheme: string;
+  /** The entity the registry says it names. */
+  readonly entity: string;
   /** The value the handler gets. */
   readonly translated: string;
   /** The scheme the handler wants. */

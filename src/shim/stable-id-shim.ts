@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StableIdError } from '../model/errors.js';
 import { deprecationHeaders } from './deprecation-headers.js';
+import { ENTITY_HEADER } from './entity-header.js';
 import { formatPointer, locate, mapAt } from './json-path.js';
 import { rewriteUrl } from './request-url.js';
 import { type ShimIdentifier, ShimExchange } from './shim-exchange.js';
@@ -135,6 +136,7 @@ export class StableIdShim {
         namespace: location.namespace,
         value,
         scheme: answer.from.scheme,
+        entity: answer.entity,
         translated: answer.to.value,
         targetScheme: location.scheme,
         state: answer.from.state,
@@ -152,13 +154,17 @@ export class StableIdShim {
       identifiers.flatMap((identifier) => (identifier.in === 'body' ? [] : [{ in: identifier.in, from: identifier.value, to: identifier.translated }])),
     );
     const retired = identifiers.filter((identifier) => identifier.state !== 'active');
-    const headers =
-      retired.length === 0
+    const entities = new Set(identifiers.map((identifier) => identifier.entity));
+    const headers = {
+      ...(retired.length === 0
         ? {}
         : deprecationHeaders(
             retired.map((identifier) => identifier.sunset),
             { now: this.#clock(), successor: url === request.url ? null : url, documentation: route.deprecationLink },
-          );
+          )),
+      // The one entity the request is about, for synthetic clients (`stableid probe --shim`) to check.
+      ...(entities.size === 1 ? { [ENTITY_HEADER]: [...entities][0] as string } : {}),
+    };
     const caller = this.callerOf(request);
     this.#count(identifiers, caller);
     return new ShimExchange({ route, translator: this.#translator, ...parts, url, headers, identifiers, caller });

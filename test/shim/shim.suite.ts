@@ -159,6 +159,9 @@ export function shimSuite(harness: ShimHarness): void {
       assert.deepEqual(old.body, { id: legacy(1), related: [legacy(10), typeId(11)] }, 'typeId(11) has no v1 identifier: it stays as written');
       const current = await call(app, `/orders/${typeId(1)}`);
       assert.deepEqual(current.body, { id: typeId(1), related: [typeId(10), typeId(11)] });
+      const entity = old.headers.get('stableid-entity');
+      assert.match(entity ?? '', /^ent_/, 'the one entity the request named');
+      assert.equal(current.headers.get('stableid-entity'), entity);
       assertNoDeprecation(old);
       assertNoDeprecation(current);
     });

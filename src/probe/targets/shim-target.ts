@@ -1,10 +1,11 @@
 import { StableIdError } from '../../model/errors.js';
+import { ENTITY_HEADER } from '../../shim/entity-header.js';
 import type { ProbeRecord } from '../probe-file.js';
 import { type Observation, type ProbeTarget, failed } from '../target.js';
 import { DEFAULT_TIMEOUT_MS, getJson, httpUrl, shownUrl, unreachable } from './http.js';
 
-/** The response header in which a shimmed endpoint may name the entity it found; the probe compares it when present. */
-export const ENTITY_HEADER = 'stableid-entity';
+/** The response header in which a shimmed endpoint names the entity it found (the shim sends it); the probe compares it when present. */
+export { ENTITY_HEADER };
 
 export interface ShimTargetOptions {
   /**
