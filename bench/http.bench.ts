@@ -3,6 +3,7 @@ import { type Bench, type BenchResult, envInteger, formatNumber } from './bench.
 import { MAX_ORDERS, NAMESPACE, SCHEMES, orderNumber, registryFile } from './http-fixture.js';
 import { orderTypeId } from './order-files.js';
 import { type LoadOptions, type LoadRequest, type LoadResult, load, startServerProcess, unanswered } from './http-load.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 /** Concurrent keep-alive connections: many small reads, fewer large batches (each is 1,000 reads). */
 const CONNECTIONS = { single: 50, batch: 10 } as const;
@@ -40,7 +41,7 @@ const bench: Bench = {
     const profileDir = process.env['BENCH_HTTP_CPU_PROF'];
     const db = await registryFile(n, log);
 
-    const random = mulberry32(0x5eed);
+    const random = seededRandom(0x5eed);
     const singles = Array.from(shuffled(n, random).subarray(0, SINGLE_SAMPLE)).map((i): LoadRequest => ({ method: 'GET', path: `/v1/namespaces/${NAMESPACE}/identifiers/${orderNumber(i)}` }));
     const order = shuffled(n, random);
     const batches = Array.from({ length: Math.min(BATCH_BODIES, Math.floor(n / BATCH_SIZE)) }, (_, b) => {
@@ -228,14 +229,3 @@ function shuffled(n: number, random: () => number): Int32Array {
   return values;
 }
 
-/** A small seeded generator, so that every run asks for the same identifiers in the same order. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,11 +4,13 @@ import { BatchRejectedError, StableIdError, toStableIdError } from '../model/err
 import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
 import { addChangelogCommand } from './commands/changelog.js';
 import { addDefinitionCommands } from './commands/definitions.js';
+import { addCheckpointCommands } from './commands/checkpoint.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addDiffCommand } from './commands/diff.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrateCommands } from './commands/migrate.js';
 import { addProbeCommands } from './commands/probe.js';
+import { addKeyCommands } from './commands/keys.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
 import { addServeCommand } from './commands/serve.js';
 import { addTokenCommands } from './commands/tokens.js';
@@ -16,6 +18,7 @@ import { addVerifyCommand } from './commands/verify.js';
 import { addWriteCommands } from './commands/writes.js';
 import { EXIT, EXIT_BY_CODE } from './exit-codes.js';
 import { renderFailures } from './render.js';
+import { addWitnessCommand } from './commands/witness.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -56,6 +59,9 @@ Examples:
   addWriteCommands(program, cli);
   addReadCommands(program, cli);
   addImportCommand(program, cli);
+  addCheckpointCommands(program, cli);
+  addWitnessCommand(program, cli);
+  addKeyCommands(program, cli);
   addVerifyCommand(program, cli);
   addDiffCommand(program, cli);
   addMigrateCommands(program, cli);

@@ -49,6 +49,13 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   GATE_FAILED: 409,
   // Raised by `stableid diff`, never by the service: two registries disagree, which says nothing of the request.
   REGISTRIES_DIFFER: 409,
+  // Checkpoints, keys and proofs are handled by the CLI and the library; should the service raise them, they are about what the caller presented.
+  KEY_NOT_FOUND: 404,
+  KEY_CONFLICT: 409,
+  CHECKPOINT_NOT_FOUND: 404,
+  CHECKPOINT_FORMAT: 400,
+  SIGNATURE_INVALID: 422,
+  PROOF_FAILED: 409,
   // Raised by `stableid probe`, never by the service; a probe's findings are about the registry's answers, not a server failure.
   PROBE_FAILED: 409,
   STORE_UNAVAILABLE: 503,

@@ -39,6 +39,12 @@ export const ERROR_CODES = {
   VERIFY_FAILED: 'The event log or a projection diverges from what the log proves.',
   REGISTRIES_DIFFER: 'Two registries compared by `stableid diff` do not hold the same mappings.',
   PROBE_FAILED: 'A probe replay found recorded identifiers that are no longer recognized, resolve to another entity, or could not be looked up.',
+  KEY_NOT_FOUND: 'No signing key with that id is known, or its private key is not where it was looked for.',
+  KEY_CONFLICT: 'The registry already has an active signing key: rotate it instead of generating another; key files are never overwritten.',
+  CHECKPOINT_NOT_FOUND: 'The namespace has no checkpoint of that size, or none that covers the events asked about yet.',
+  CHECKPOINT_FORMAT: 'A checkpoint note, public key file or proof document cannot be read.',
+  SIGNATURE_INVALID: 'A signature does not verify with the key it names, the key was not valid at the time signed, or no trusted key signed at all.',
+  PROOF_FAILED: 'A Merkle proof does not verify: the log is not an append-only extension of the checkpoint (history was rewritten), or the proven event is not in the tree.',
   INTERNAL: 'An unexpected failure; please report it.',
 } as const;
 

@@ -5,3 +5,4 @@ export type { Divergence, DivergenceKind, NamespaceVerification, VerifyReport } 
 export { type RegistryDiff, diffRegistries } from './diff.js';
 export { type FieldDifference, MappingDigest, type MappingDiff, type MappingDifference, type RangeDigest, diffDigests } from './mapping-digest.js';
 export { type Mapping, mappingKey, mappingsOf } from './mappings.js';
+export type { CheckpointOutcome, CheckpointVerification, KeptCheckpoint } from './checkpoints.js';

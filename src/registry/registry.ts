@@ -3,9 +3,23 @@ import { newEntityId } from '../model/entity-id.js';
 import type { BatchFailure } from '../model/errors.js';
 import { BatchRejectedError, StableIdError } from '../model/errors.js';
 import type { ChainedEvent } from '../model/events.js';
+import { type SigningKeyRecord, newKeyRecord, retirement } from '../model/proof/key-records.js';
+import type { MappingProof } from '../model/proof/mapping-proof.js';
+import type { TrustedKey } from '../model/proof/signature-check.js';
+import type { Signer } from '../model/proof/signing.js';
 import type { Binding, Namespace, Resolution, Scheme, Translation, WriteContext } from '../model/types.js';
-import type { Store, StoreTransaction, WriteOptions } from '../store/store.js';
+import type { Store, StoreReader, StoreTransaction, WriteOptions } from '../store/store.js';
 import { alias } from './operations/alias.js';
+import {
+  type CheckpointOutcome,
+  type CheckpointVerification,
+  type KeptCheckpoint,
+  consistencyProof,
+  createCheckpoint,
+  keptCheckpoints,
+  proveResolution,
+  verifyCheckpoint,
+} from './checkpoints.js';
 import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
 import { erase } from './operations/erase.js';
 import { archiveIdentifier, deprecateIdentifier } from './operations/lifecycle.js';
@@ -385,8 +399,86 @@ export class Registry {
     });
   }
 
+  // ── checkpoints, keys and proofs ────────────────────────────────────────
+
+  /** The signing keys the registry records (public parts only), oldest first. */
+  signingKeys(): Promise<SigningKeyRecord[]> {
+    return this.#store.read((reader) => reader.signingKeys());
+  }
+
+  /** Records `signer` as the registry's first signing key; KEY_CONFLICT when it has one already (rotate it instead). */
+  addSigningKey(signer: Signer): Promise<SigningKeyRecord> {
+    return this.#keyChange(signer, false);
+  }
+
+  /**
+   * Makes `signer` the active signing key from now, retiring the active one
+   * (its record then carries `signer`'s signature over the retirement, so
+   * the old private key is not needed). Checkpoints signed before stay
+   * verifiable with the retired key, within its period.
+   */
+  rotateSigningKey(signer: Signer): Promise<SigningKeyRecord> {
+    return this.#keyChange(signer, true);
+  }
+
+  /** Signs a checkpoint of the namespace's log with the active key `signer`; see {@link createCheckpoint}. */
+  checkpoint(namespace: string, signer: Signer): Promise<CheckpointOutcome> {
+    return createCheckpoint(this.#store, namespace, signer, this.#clock);
+  }
+
+  /** The namespace's kept checkpoints, oldest first, with their notes. */
+  checkpoints(namespace: string): Promise<KeptCheckpoint[]> {
+    return this.#store.read(async (reader) => {
+      await requireNamespace(reader, namespace);
+      return keptCheckpoints(reader, namespace);
+    });
+  }
+
+  /** Checks a checkpoint note against the log as it is; see {@link verifyCheckpoint}. */
+  verifyCheckpoint(note: string, options: { readonly trusted?: readonly TrustedKey[]; readonly required?: readonly string[] } = {}): Promise<CheckpointVerification> {
+    return this.#store.read((reader) => verifyCheckpoint(reader, note, options));
+  }
+
+  /** The RFC 9162 consistency proof between the namespace's trees of `from` and `to` events, hex. */
+  consistencyProof(namespace: string, from: number, to: number): Promise<string[]> {
+    return this.#store.read((reader) => consistencyProof(reader, namespace, from, to));
+  }
+
+  /**
+   * Resolves an identifier and proves the answer against the namespace's
+   * latest checkpoint, from one snapshot: see {@link proveResolution}. The
+   * proof is checked offline with verifyMappingProof.
+   */
+  async resolveWithProof(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<MappingProof> {
+    const asOf = readInstant(options);
+    return this.#store.read(async (reader) => proveResolution(reader, await new Resolver(reader, asOf).resolve(namespace, ref)));
+  }
+
   async close(): Promise<void> {
     await this.#store.close();
+  }
+
+  async #keyChange(signer: Signer, rotate: boolean): Promise<SigningKeyRecord> {
+    return this.#store.write(async (tx) => {
+      // One key change at a time, across processes: the lock of a name no namespace can have.
+      await tx.lockNamespace(KEYS_LOCK);
+      const keys = await tx.signingKeys();
+      const active = keys.find((k) => k.validUntil === null);
+      if (keys.some((k) => k.keyId === signer.keyId)) {
+        throw new StableIdError('KEY_CONFLICT', `signing key ${signer.keyId} is already recorded; generate a new one`, { keyId: signer.keyId });
+      }
+      if (!rotate && active) {
+        throw new StableIdError('KEY_CONFLICT', `the registry already signs with key ${active.keyId} (${active.name}): rotate it instead`, { keyId: active.keyId });
+      }
+      if (rotate && !active) throw new StableIdError('KEY_NOT_FOUND', 'the registry has no signing key to rotate: generate one first', {});
+      const at = this.#clock().toISOString();
+      if (active && at <= active.validFrom) {
+        throw new StableIdError('KEY_CONFLICT', `key ${active.keyId} became active at ${active.validFrom}; rotate it later`, { keyId: active.keyId });
+      }
+      const record = newKeyRecord(signer, at);
+      await tx.addSigningKey(record, active ? { keyId: active.keyId, ...retirement(active.keyId, at, signer) } : undefined);
+      return record;
+    });
   }
 
   /** A store write, after which the read index (if any) checks the store before its next answer: this registry reads its own writes. */
@@ -442,6 +534,15 @@ async function prefetch(session: WriteSession, items: readonly BatchItem[]): Pro
       // An unknown namespace is reported per item when the item runs.
       if (!(error instanceof StableIdError) || error.code !== 'NAMESPACE_NOT_FOUND') throw error;
     }
+  }
+}
+
+/** Not a namespace name (those start with a letter): the lock key changes of signing keys take. */
+const KEYS_LOCK = '#signing-keys';
+
+async function requireNamespace(reader: Pick<StoreReader, 'getNamespace' | 'head'>, namespace: string): Promise<void> {
+  if (!(await reader.getNamespace(namespace)) && !(await reader.head(namespace))) {
+    throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" does not exist`, { namespace });
   }
 }
 

@@ -1,6 +1,8 @@
 import type { ChainedEvent } from '../model/events.js';
 import { parseSchemeFormat } from '../model/formats/index.js';
-import type { BindingRow, EntityRow, IdentifierStateRow, NamespaceRow, SchemeRow, SchemeStateRow } from '../model/rows.js';
+import type { CheckpointRecord } from '../model/proof/checkpoint-note.js';
+import type { SigningKeyRecord } from '../model/proof/key-records.js';
+import type { BindingRow, EntityRow, ErasureRow, IdentifierStateRow, NamespaceRow, SchemeRow, SchemeStateRow } from '../model/rows.js';
 import type { LifecycleState } from '../model/types.js';
 import type { StoredIdentifier } from './store.js';
 
@@ -38,6 +40,15 @@ export function toScheme(row: Row): SchemeRow {
   };
 }
 
+/** A scheme row as stored, its format read without validation: what `verify` compares, where a tampered format must not stop the comparison. */
+export function toSchemeAsStored(row: Row): SchemeRow {
+  return { ...toSchemeBase(row), format: JSON.parse(String(row['format'])) as SchemeRow['format'] };
+}
+
+function toSchemeBase(row: Row): Omit<SchemeRow, 'format'> {
+  return { namespace: String(row['namespace']), name: String(row['name']), createdSeq: Number(row['created_seq']), createdAt: String(row['created_at']) };
+}
+
 export function toSchemeState(row: Row): SchemeStateRow {
   return {
     namespace: String(row['namespace']),
@@ -67,6 +78,10 @@ export function toIdentifier(row: Row): StoredIdentifier {
     createdAt: String(row['created_at']),
     value: str(row['value']),
   };
+}
+
+export function toErasure(row: Row): ErasureRow {
+  return { namespace: String(row['namespace']), identifier: Number(row['identifier']), seq: Number(row['seq']), at: String(row['at']) };
 }
 
 export function toIdentifierState(row: Row): IdentifierStateRow {
@@ -107,4 +122,36 @@ export function toEvent(row: Row): ChainedEvent {
     reason: str(row['reason']),
     body: JSON.parse(String(row['body'])),
   } as ChainedEvent;
+}
+
+/** A hash column as its bytes: stored as bytes, or as hex (or anything else) where someone wrote text into it. */
+export function bytes(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  const text = String(value);
+  return /^([0-9a-f]{2})*$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'utf8');
+}
+
+export function toCheckpoint(row: Row): CheckpointRecord {
+  return {
+    namespace: String(row['namespace']),
+    size: Number(row['size']),
+    root: hex(row['root']),
+    head: hex(row['head']),
+    time: String(row['at']),
+    keyId: String(row['key_id']),
+    signature: String(row['signature']),
+  };
+}
+
+export function toSigningKey(row: Row): SigningKeyRecord {
+  return {
+    keyId: String(row['key_id']),
+    name: String(row['name']),
+    publicKey: String(row['public_key']),
+    validFrom: String(row['valid_from']),
+    validUntil: str(row['valid_until']),
+    signature: String(row['signature']),
+    retiredBy: str(row['retired_by']),
+    retirementSignature: str(row['retirement_signature']),
+  };
 }

@@ -1,6 +1,9 @@
 import type { AppendedEvent, ChainedEvent, EventSecret } from '../model/events.js';
+import type { CheckpointRecord } from '../model/proof/checkpoint-note.js';
+import type { SigningKeyRecord } from '../model/proof/key-records.js';
 import type {
   BindingRow,
+  ErasureRow,
   IdentifierRow,
   IdentifierStateRow,
   NamespaceRow,
@@ -26,6 +29,28 @@ export interface IdentifierKey {
   readonly value: string;
 }
 
+/** One event's chain hash as its 32 bytes: leaf seq − 1 of the namespace's Merkle tree. */
+export interface EventHash {
+  readonly seq: number;
+  readonly hash: Buffer;
+}
+
+/** Leaves per Merkle tile: the subtrees whose roots a store keeps so that proofs need not rehash the log. */
+export const TILE_SIZE = 256;
+
+/** The root of leaves [index × TILE_SIZE, (index + 1) × TILE_SIZE) of a namespace's Merkle tree. */
+export interface MerkleTile {
+  readonly index: number;
+  readonly root: Buffer;
+}
+
+/** Retiring the active signing key in favour of the one being added. */
+export type KeyRetirement = Pick<SigningKeyRecord, 'keyId'> & {
+  readonly validUntil: string;
+  readonly retiredBy: string;
+  readonly retirementSignature: string;
+};
+
 /**
  * Read access to a store. Every method sees one consistent snapshot for the
  * duration of the `read` or `write` call that handed it out, and returns rows
@@ -50,6 +75,8 @@ export interface StoreReader {
   identifiersOfEntities(namespace: string, entities: readonly string[]): Promise<StoredIdentifier[]>;
   /** Every lifecycle change of the given identifiers, by seq. */
   identifierStates(namespace: string, identifiers: readonly number[]): Promise<IdentifierStateRow[]>;
+  /** The erasures of the given identifiers, by seq. */
+  erasures(namespace: string, identifiers: readonly number[]): Promise<ErasureRow[]>;
   /** Every binding version of the given entities, by entity then version. */
   bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]>;
   /** Events of a namespace with seq > afterSeq, by seq, at most `limit`. */
@@ -58,6 +85,14 @@ export interface StoreReader {
   secrets(namespace: string, fromSeq: number, toSeq: number): Promise<EventSecret[]>;
   /** Every projection row of a namespace, each table in its key order; for `verify`. */
   projection(namespace: string): Promise<ProjectionRows>;
+  /** The chain hashes of the namespace's events with fromSeq <= seq <= toSeq, by seq: the leaves of its Merkle tree. */
+  eventHashes(namespace: string, fromSeq: number, toSeq: number): Promise<EventHash[]>;
+  /** The namespace's stored Merkle tiles with fromIndex <= index < toIndex, by index. */
+  merkleTiles(namespace: string, fromIndex: number, toIndex: number): Promise<MerkleTile[]>;
+  /** The namespace's checkpoints, by size, then time, then key id. */
+  checkpoints(namespace: string): Promise<CheckpointRecord[]>;
+  /** Every signing key the registry has recorded, by validFrom, then key id. */
+  signingKeys(): Promise<SigningKeyRecord[]>;
 }
 
 /**
@@ -97,6 +132,18 @@ export interface StoreTransaction extends StoreReader {
   lockNamespace(namespace: string): Promise<ChainHead | undefined>;
   /** Appends the events, their projected rows and secrets, and moves the heads; visible to others only on commit. */
   append(set: AppendSet): Promise<void>;
+  /**
+   * Records a checkpoint and the Merkle tiles its tree completed. Idempotent:
+   * a checkpoint of the same namespace, size and key, or a tile of the same
+   * index, that is already recorded is kept as it is. Not for bulk writes.
+   */
+  addCheckpoint(checkpoint: CheckpointRecord, tiles: readonly MerkleTile[]): Promise<void>;
+  /**
+   * Records a signing key; with `retire`, first retires the active key (a
+   * rotation), refusing with KEY_CONFLICT when that key is not the active
+   * one. Both or neither. Not for bulk writes.
+   */
+  addSigningKey(key: SigningKeyRecord, retire?: KeyRetirement): Promise<void>;
 }
 
 export interface WriteOptions {

@@ -6,8 +6,10 @@ import { erasureSuite } from './erasure.suite.js';
 import { immutabilitySuite } from './immutability.suite.js';
 import { postgresKind } from './postgres-kind.js';
 import { propertiesSuite } from './properties.suite.js';
+import { proofsSuite } from './proofs.suite.js';
 import { readsSuite } from './reads.suite.js';
 import { SQLITE, type StoreKind } from './stores.js';
+import { tamperRandomSuite } from './tamper-random.suite.js';
 import { tamperSuite } from './tamper.suite.js';
 import { writesSuite } from './writes.suite.js';
 
@@ -23,6 +25,8 @@ for (const kind of STORES) {
     erasureSuite(kind);
     immutabilitySuite(kind);
     tamperSuite(kind);
+    tamperRandomSuite(kind);
+    proofsSuite(kind);
     bulkSuite(kind);
     propertiesSuite(kind);
     kind.ownSuite?.();

@@ -16,6 +16,9 @@ export const REGISTRY_TABLES = [
   'identifier_states',
   'bindings',
   'erasures',
+  'merkle_tiles',
+  'checkpoints',
+  'signing_keys',
 ] as const;
 
 /** `value` as an SQL string literal, the same in SQLite and PostgreSQL. */

@@ -5,6 +5,7 @@ import type { ItemResult } from '../../registry/registry.js';
 import type { IdentifierRef } from '../../registry/requests.js';
 import type { CliContext } from '../cli-context.js';
 import { renderResolution, renderTranslation } from '../render.js';
+import { writeTextFile } from '../text-files.js';
 
 interface ReadOptions {
   scheme?: string;
@@ -47,6 +48,21 @@ function printResults<T>(cli: CliContext, refs: readonly IdentifierRef[], result
   if (failed && !failed.ok) throw new ReportedError(failed.error);
 }
 
+/** One resolution with its proof: the proof document on stdout, or in --out with the resolution shown. */
+async function resolveWithProof(cli: CliContext, namespace: string, refs: readonly IdentifierRef[], opts: ReadOptions & { out?: string }): Promise<void> {
+  const [ref] = refs;
+  if (!ref || refs.length > 1) throw new StableIdError('INVALID_ARGUMENT', '--proof proves one identifier at a time', { field: 'proof' });
+  const proof = await cli.registry().resolveWithProof(namespace, ref, { asOf: opts.asOf ?? null });
+  const document = `${JSON.stringify(proof, null, 2)}\n`;
+  if (!opts.out) {
+    cli.io.stdout.write(document);
+    return;
+  }
+  writeTextFile(opts.out, document, 'out');
+  cli.note(`proof of ${proof.events.length} event(s) against the checkpoint at size ${/^size (\d+)$/m.exec(proof.checkpoint)?.[1] ?? '?'} written to ${opts.out}`);
+  cli.print(() => renderResolution(proof.resolution), proof.resolution);
+}
+
 /** An error already shown in the output; only its exit code is still due. */
 export class ReportedError extends Error {
   readonly error: StableIdError;
@@ -63,16 +79,20 @@ export function addReadCommands(program: Command, cli: CliContext): void {
     .option('--scheme <scheme>', 'the scheme of the values (default: every scheme whose format accepts them)')
     .option('--as-of <time>', 'answer with what was true at this ISO 8601 instant')
     .option('--file <path>', 'read more values from a file, one per line')
+    .option('--proof', "answer with a proof: the events the mapping rests on, each with its inclusion proof against the namespace's latest checkpoint (one value)")
+    .option('--out <file>', 'with --proof: write the proof document to this file and print the resolution')
     .addHelpText(
       'after',
       `
 Examples:
   $ stableid resolve order ORD-000042
   $ stableid resolve order ORD-000042 --as-of 2026-01-31T12:00:00Z
-  $ stableid resolve order --file ids.txt --json`,
+  $ stableid resolve order --file ids.txt --json
+  $ stableid resolve order ORD-000042 --proof --out ord-42.proof.json   (check it: stableid verify --proof)`,
     )
-    .action(async (namespace: string, values: string[], opts: ReadOptions) => {
+    .action(async (namespace: string, values: string[], opts: ReadOptions & { proof?: boolean; out?: string }) => {
       const refs = await valuesOf(values, opts);
+      if (opts.proof) return resolveWithProof(cli, namespace, refs, opts);
       const results = await cli.registry().resolveMany(namespace, refs, { asOf: opts.asOf ?? null });
       printResults(cli, refs, results, renderResolution);
     });

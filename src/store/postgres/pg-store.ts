@@ -3,23 +3,33 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { StableIdError } from '../../model/errors.js';
 import type { ChainedEvent, EventSecret } from '../../model/events.js';
-import type { BindingRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
+import type { CheckpointRecord } from '../../model/proof/checkpoint-note.js';
+import type { SigningKeyRecord } from '../../model/proof/key-records.js';
+import type { BindingRow, ErasureRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
 import { planAppend } from '../append-plan.js';
 import {
   type Row,
+  bytes,
   toBinding,
+  toCheckpoint,
   toEntity,
+  toErasure,
   toEvent,
   toIdentifier,
   toIdentifierState,
   toNamespace,
   toScheme,
+  toSchemeAsStored,
   toSchemeState,
+  toSigningKey,
 } from '../row-mapping.js';
 import type {
   AppendSet,
   ChainHead,
+  EventHash,
   IdentifierKey,
+  KeyRetirement,
+  MerkleTile,
   Store,
   StoreReader,
   StoreTransaction,
@@ -301,6 +311,12 @@ class PgReader implements StoreReader {
     return rows.map(toIdentifierState);
   }
 
+  async erasures(namespace: string, identifiers: readonly number[]): Promise<ErasureRow[]> {
+    if (identifiers.length === 0) return [];
+    const rows = await this.query('SELECT * FROM erasures WHERE namespace = $1 AND identifier = ANY($2::bigint[]) ORDER BY seq', [namespace, [...new Set(identifiers)]]);
+    return rows.map(toErasure);
+  }
+
   async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
     if (entities.length === 0) return [];
     const unique = [...new Set(entities)];
@@ -333,7 +349,7 @@ class PgReader implements StoreReader {
     const all = (sql: string): Promise<Row[]> => this.query(sql, [namespace]);
     return {
       namespaces: (await all('SELECT * FROM namespaces WHERE name = $1')).map(toNamespace),
-      schemes: (await all('SELECT * FROM schemes WHERE namespace = $1 ORDER BY name')).map(toScheme),
+      schemes: (await all('SELECT * FROM schemes WHERE namespace = $1 ORDER BY name')).map(toSchemeAsStored),
       schemeStates: (await all('SELECT * FROM scheme_states WHERE namespace = $1 ORDER BY seq')).map(toSchemeState),
       entities: (await all('SELECT * FROM entities WHERE namespace = $1 ORDER BY id')).map(toEntity),
       identifiers: (await all('SELECT *, NULL AS value FROM identifiers WHERE namespace = $1 ORDER BY seq')).map((row) => {
@@ -349,13 +365,26 @@ class PgReader implements StoreReader {
       })),
       identifierStates: (await all('SELECT * FROM identifier_states WHERE namespace = $1 ORDER BY seq')).map(toIdentifierState),
       bindings: (await all('SELECT * FROM bindings WHERE namespace = $1 ORDER BY seq')).map(toBinding),
-      erasures: (await all('SELECT * FROM erasures WHERE namespace = $1 ORDER BY identifier')).map((row) => ({
-        namespace: String(row['namespace']),
-        identifier: Number(row['identifier']),
-        seq: Number(row['seq']),
-        at: String(row['at']),
-      })),
+      erasures: (await all('SELECT * FROM erasures WHERE namespace = $1 ORDER BY identifier')).map(toErasure),
     };
+  }
+
+  async eventHashes(namespace: string, fromSeq: number, toSeq: number): Promise<EventHash[]> {
+    const rows = await this.query('SELECT seq, hash FROM events WHERE namespace = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq', [namespace, fromSeq, toSeq]);
+    return rows.map((row) => ({ seq: Number(row['seq']), hash: bytes(row['hash']) }));
+  }
+
+  async merkleTiles(namespace: string, fromIndex: number, toIndex: number): Promise<MerkleTile[]> {
+    const rows = await this.query('SELECT idx, root FROM merkle_tiles WHERE namespace = $1 AND idx >= $2 AND idx < $3 ORDER BY idx', [namespace, fromIndex, toIndex]);
+    return rows.map((row) => ({ index: Number(row['idx']), root: bytes(row['root']) }));
+  }
+
+  async checkpoints(namespace: string): Promise<CheckpointRecord[]> {
+    return (await this.query('SELECT * FROM checkpoints WHERE namespace = $1 ORDER BY size, at, key_id', [namespace])).map(toCheckpoint);
+  }
+
+  async signingKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.query('SELECT * FROM signing_keys ORDER BY valid_from, key_id', [])).map(toSigningKey);
   }
 }
 
@@ -410,6 +439,45 @@ class PgTransaction extends PgReader implements StoreTransaction {
       .catch((error: unknown) => {
         this.#failure ??= error;
       });
+  }
+
+  async addCheckpoint(checkpoint: CheckpointRecord, tiles: readonly MerkleTile[]): Promise<void> {
+    await this.#drainForWrite('addCheckpoint');
+    const { namespace, size, root, head, time, keyId, signature } = checkpoint;
+    if (tiles.length > 0) {
+      await this.#write(
+        `INSERT INTO merkle_tiles (namespace, idx, root)
+         SELECT $1, t.idx, decode(t.root, 'hex') FROM unnest($2::bigint[], $3::text[]) AS t(idx, root)
+         ON CONFLICT DO NOTHING`,
+        [namespace, tiles.map((t) => t.index), tiles.map((t) => t.root.toString('hex'))],
+      );
+    }
+    await this.#write(
+      `INSERT INTO checkpoints (namespace, size, key_id, root, head, at, signature)
+       VALUES ($1, $2, $3, decode($4, 'hex'), decode($5, 'hex'), $6, $7) ON CONFLICT DO NOTHING`,
+      [namespace, size, keyId, root, head, time, signature],
+    );
+  }
+
+  async addSigningKey(key: SigningKeyRecord, retire?: KeyRetirement): Promise<void> {
+    await this.#drainForWrite('addSigningKey');
+    if (retire) {
+      const retired = await this.#write(
+        'UPDATE signing_keys SET valid_until = $1, retired_by = $2, retirement_signature = $3 WHERE key_id = $4 AND valid_until IS NULL RETURNING key_id',
+        [retire.validUntil, retire.retiredBy, retire.retirementSignature, retire.keyId],
+      );
+      if (retired.length !== 1) throw new StableIdError('KEY_CONFLICT', `signing key ${retire.keyId} is not the active key`, { keyId: retire.keyId });
+    }
+    await this.#write(
+      'INSERT INTO signing_keys (key_id, name, public_key, valid_from, valid_until, signature, retired_by, retirement_signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [key.keyId, key.name, key.publicKey, key.validFrom, key.validUntil, key.signature, key.retiredBy, key.retirementSignature],
+    );
+  }
+
+  /** Side writes go after the appends queued before them, and never into a bulk transaction's append stream. */
+  async #drainForWrite(what: string): Promise<void> {
+    if (this.#bulk) throw new StableIdError('INTERNAL', `${what} in a bulk write`);
+    await this.#pending;
   }
 
   /** Skips the appends still queued and waits for the one under way. */

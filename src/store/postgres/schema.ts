@@ -150,4 +150,40 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 2,
+    name: 'checkpoints, signing keys, merkle tiles',
+    sql: `
+-- The root of each complete 256-leaf subtree of a namespace's Merkle tree, written by checkpoints: proofs read these instead of rehashing the log.
+CREATE TABLE merkle_tiles (
+  namespace ${TEXT} NOT NULL, idx BIGINT NOT NULL, root BYTEA NOT NULL,
+  PRIMARY KEY (namespace, idx)
+);
+CREATE TABLE checkpoints (
+  namespace ${TEXT} NOT NULL, size BIGINT NOT NULL, key_id ${TEXT} NOT NULL, root BYTEA NOT NULL, head BYTEA NOT NULL,
+  at TEXT NOT NULL, signature TEXT NOT NULL,
+  PRIMARY KEY (namespace, size, key_id)
+);
+-- Public keys only: private keys live in key files, never in the database they sign for.
+CREATE TABLE signing_keys (
+  key_id ${TEXT} PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, valid_from ${TEXT} NOT NULL, valid_until TEXT,
+  signature TEXT NOT NULL, retired_by TEXT, retirement_signature TEXT
+);
+${refuseChanges('merkle_tiles')}
+${refuseChanges('checkpoints')}
+CREATE FUNCTION stableid_retire_only() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF TG_OP <> 'UPDATE' OR OLD.valid_until IS NOT NULL OR NEW.valid_until IS NULL OR NEW.key_id IS DISTINCT FROM OLD.key_id
+     OR NEW.name IS DISTINCT FROM OLD.name OR NEW.public_key IS DISTINCT FROM OLD.public_key
+     OR NEW.valid_from IS DISTINCT FROM OLD.valid_from OR NEW.signature IS DISTINCT FROM OLD.signature THEN
+    RAISE EXCEPTION 'stableid: % is append-only, but for retiring the active key', TG_TABLE_NAME USING ERRCODE = 'P0001';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER signing_keys_retire_only BEFORE UPDATE OR DELETE ON signing_keys
+  FOR EACH ROW EXECUTE FUNCTION stableid_retire_only();
+CREATE TRIGGER signing_keys_no_truncate BEFORE TRUNCATE ON signing_keys
+  FOR EACH STATEMENT EXECUTE FUNCTION stableid_refuse_change();
+`,
+  },
 ];

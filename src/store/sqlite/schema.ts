@@ -93,4 +93,33 @@ ${APPEND_ONLY_TABLES.map(refuseChanges).join('\n')}
 ${deleteOnlyOnErasure('identifier_values', 'identifier')}
 `,
   },
+  {
+    version: 2,
+    name: 'checkpoints, signing keys, merkle tiles',
+    sql: `
+-- The root of each complete 256-leaf subtree of a namespace's Merkle tree, written by checkpoints: proofs read these instead of rehashing the log.
+CREATE TABLE merkle_tiles (
+  namespace TEXT NOT NULL, idx INTEGER NOT NULL, root BLOB NOT NULL,
+  PRIMARY KEY (namespace, idx)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+  namespace TEXT NOT NULL, size INTEGER NOT NULL, key_id TEXT NOT NULL, root BLOB NOT NULL, head BLOB NOT NULL,
+  at TEXT NOT NULL, signature TEXT NOT NULL,
+  PRIMARY KEY (namespace, size, key_id)
+) WITHOUT ROWID;
+-- Public keys only: private keys live in key files, never in the database they sign for.
+CREATE TABLE signing_keys (
+  key_id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT,
+  signature TEXT NOT NULL, retired_by TEXT, retirement_signature TEXT
+) WITHOUT ROWID;
+${refuseChanges('merkle_tiles')}
+${refuseChanges('checkpoints')}
+CREATE TRIGGER signing_keys_no_delete BEFORE DELETE ON signing_keys
+BEGIN SELECT RAISE(ABORT, 'stableid: signing_keys is append-only'); END;
+CREATE TRIGGER signing_keys_retire_only BEFORE UPDATE ON signing_keys
+WHEN OLD.valid_until IS NOT NULL OR NEW.valid_until IS NULL OR NEW.key_id IS NOT OLD.key_id OR NEW.name IS NOT OLD.name
+  OR NEW.public_key IS NOT OLD.public_key OR NEW.valid_from IS NOT OLD.valid_from OR NEW.signature IS NOT OLD.signature
+BEGIN SELECT RAISE(ABORT, 'stableid: signing_keys is append-only, but for retiring the active key'); END;
+`,
+  },
 ];

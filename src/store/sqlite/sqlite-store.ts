@@ -3,22 +3,32 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StableIdError } from '../../model/errors.js';
 import type { ChainedEvent, EventSecret } from '../../model/events.js';
-import type { BindingRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
+import type { CheckpointRecord } from '../../model/proof/checkpoint-note.js';
+import type { SigningKeyRecord } from '../../model/proof/key-records.js';
+import type { BindingRow, ErasureRow, IdentifierStateRow, NamespaceRow, ProjectionRows, SchemeRow, SchemeStateRow } from '../../model/rows.js';
 import { Mutex } from '../mutex.js';
 import {
+  bytes,
   toBinding,
+  toCheckpoint,
   toEntity,
+  toErasure,
   toEvent,
   toIdentifier,
   toIdentifierState,
   toNamespace,
   toScheme,
+  toSchemeAsStored,
   toSchemeState,
+  toSigningKey,
 } from '../row-mapping.js';
 import type {
   AppendSet,
   ChainHead,
+  EventHash,
   IdentifierKey,
+  KeyRetirement,
+  MerkleTile,
   Store,
   StoreReader,
   StoreTransaction,
@@ -304,6 +314,15 @@ class SqliteTransaction implements StoreTransaction {
     return found.sort((a, b) => a.seq - b.seq);
   }
 
+  async erasures(namespace: string, identifiers: readonly number[]): Promise<ErasureRow[]> {
+    const found: ErasureRow[] = [];
+    for (const identifier of new Set(identifiers)) {
+      const row = this.#get('SELECT * FROM erasures WHERE namespace = ? AND identifier = ?', namespace, identifier);
+      if (row) found.push(toErasure(row));
+    }
+    return found.sort((a, b) => a.seq - b.seq);
+  }
+
   async bindings(namespace: string, entities: readonly string[]): Promise<BindingRow[]> {
     const found: BindingRow[] = [];
     for (const entity of new Set(entities)) {
@@ -337,7 +356,7 @@ class SqliteTransaction implements StoreTransaction {
   async projection(namespace: string): Promise<ProjectionRows> {
     return {
       namespaces: this.#all('SELECT * FROM namespaces WHERE name = ?', namespace).map(toNamespace),
-      schemes: this.#all('SELECT * FROM schemes WHERE namespace = ? ORDER BY name', namespace).map(toScheme),
+      schemes: this.#all('SELECT * FROM schemes WHERE namespace = ? ORDER BY name', namespace).map(toSchemeAsStored),
       schemeStates: this.#all('SELECT * FROM scheme_states WHERE namespace = ? ORDER BY seq', namespace).map(toSchemeState),
       entities: this.#all('SELECT * FROM entities WHERE namespace = ? ORDER BY id', namespace).map(toEntity),
       identifiers: this.#all('SELECT *, NULL AS value FROM identifiers WHERE namespace = ? ORDER BY seq', namespace).map((row) => {
@@ -353,13 +372,66 @@ class SqliteTransaction implements StoreTransaction {
       })),
       identifierStates: this.#all('SELECT * FROM identifier_states WHERE namespace = ? ORDER BY seq', namespace).map(toIdentifierState),
       bindings: this.#all('SELECT * FROM bindings WHERE namespace = ? ORDER BY seq', namespace).map(toBinding),
-      erasures: this.#all('SELECT * FROM erasures WHERE namespace = ? ORDER BY identifier', namespace).map((row) => ({
-        namespace: String(row['namespace']),
-        identifier: Number(row['identifier']),
-        seq: Number(row['seq']),
-        at: String(row['at']),
-      })),
+      erasures: this.#all('SELECT * FROM erasures WHERE namespace = ? ORDER BY identifier', namespace).map(toErasure),
     };
+  }
+
+  async eventHashes(namespace: string, fromSeq: number, toSeq: number): Promise<EventHash[]> {
+    return this.#all('SELECT seq, hash FROM events WHERE namespace = ? AND seq BETWEEN ? AND ? ORDER BY seq', namespace, fromSeq, toSeq).map((row) => ({
+      seq: Number(row['seq']),
+      hash: bytes(row['hash']),
+    }));
+  }
+
+  async merkleTiles(namespace: string, fromIndex: number, toIndex: number): Promise<MerkleTile[]> {
+    return this.#all('SELECT idx, root FROM merkle_tiles WHERE namespace = ? AND idx >= ? AND idx < ? ORDER BY idx', namespace, fromIndex, toIndex).map((row) => ({
+      index: Number(row['idx']),
+      root: bytes(row['root']),
+    }));
+  }
+
+  async checkpoints(namespace: string): Promise<CheckpointRecord[]> {
+    return this.#all('SELECT * FROM checkpoints WHERE namespace = ? ORDER BY size, at, key_id', namespace).map(toCheckpoint);
+  }
+
+  async signingKeys(): Promise<SigningKeyRecord[]> {
+    return this.#all('SELECT * FROM signing_keys ORDER BY valid_from, key_id').map(toSigningKey);
+  }
+
+  async addCheckpoint(checkpoint: CheckpointRecord, tiles: readonly MerkleTile[]): Promise<void> {
+    const { namespace, size, root, head, time, keyId, signature } = checkpoint;
+    const insertTile = this.#prepare('INSERT INTO merkle_tiles (namespace, idx, root) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const tile of tiles) guard(() => insertTile.run(namespace, tile.index, tile.root));
+    guard(() =>
+      this.#prepare('INSERT INTO checkpoints (namespace, size, key_id, root, head, at, signature) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+        namespace,
+        size,
+        keyId,
+        Buffer.from(root, 'hex'),
+        Buffer.from(head, 'hex'),
+        time,
+        signature,
+      ),
+    );
+  }
+
+  async addSigningKey(key: SigningKeyRecord, retire?: KeyRetirement): Promise<void> {
+    if (retire) {
+      const retired = guard(() =>
+        this.#prepare('UPDATE signing_keys SET valid_until = ?, retired_by = ?, retirement_signature = ? WHERE key_id = ? AND valid_until IS NULL').run(
+          retire.validUntil,
+          retire.retiredBy,
+          retire.retirementSignature,
+          retire.keyId,
+        ),
+      );
+      if (retired.changes !== 1) throw new StableIdError('KEY_CONFLICT', `signing key ${retire.keyId} is not the active key`, { keyId: retire.keyId });
+    }
+    guard(() =>
+      this.#prepare(
+        'INSERT INTO signing_keys (key_id, name, public_key, valid_from, valid_until, signature, retired_by, retirement_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(key.keyId, key.name, key.publicKey, key.validFrom, key.validUntil, key.signature, key.retiredBy, key.retirementSignature),
+    );
   }
 
   async lockNamespace(namespace: string): Promise<ChainHead | undefined> {

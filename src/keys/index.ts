@@ -1,0 +1,1 @@
+export { type KeyFile, defaultKeysDirectory, generateKeyFile, keyFilePath, readKeyFile } from './key-files.js';
