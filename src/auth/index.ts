@@ -1,5 +1,6 @@
 export {
   ALL_NAMESPACES,
+  ALWAYS_AUTHENTICATED,
   type Operation,
   type Principal,
   REQUIRED_ROLE,

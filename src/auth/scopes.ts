@@ -41,14 +41,18 @@ export type Operation =
   | 'namespace.create'
   | 'token.create'
   | 'token.list'
-  | 'token.revoke';
+  | 'token.revoke'
+  | 'change.list'
+  | 'change.decide'
+  | 'usage.report';
 
 /**
  * The role each operation needs in its namespace. Retiring identifiers,
  * erasing values and changing schemes break clients, hence stewards; what
  * spans namespaces (creating one, managing tokens) needs admin on `*`.
  * `list` is checked per namespace: a listing of all namespaces shows those
- * the token may read.
+ * the token may read. `usage.report` (counts of a service's use of schemes)
+ * needs read in every namespace the report names.
  */
 export const REQUIRED_ROLE: Readonly<Record<Operation, Role>> = Object.freeze({
   resolve: 'read',
@@ -70,7 +74,16 @@ export const REQUIRED_ROLE: Readonly<Record<Operation, Role>> = Object.freeze({
   'token.create': 'admin',
   'token.list': 'admin',
   'token.revoke': 'admin',
+  'change.list': 'read',
+  'change.decide': 'steward',
+  'usage.report': 'read',
 });
+
+/**
+ * Operations that need a token even where reads are open: they record what
+ * the caller states (a usage report counts under the service it names).
+ */
+export const ALWAYS_AUTHENTICATED: ReadonlySet<Operation> = new Set<Operation>(['usage.report']);
 
 /** Operations that act on no single namespace: only a `*` scope can allow them. */
 const GLOBAL_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(['namespace.create', 'token.create', 'token.list', 'token.revoke']);

@@ -1,34 +1,34 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../version.js';
 import { BatchRejectedError, StableIdError, toStableIdError } from '../model/errors.js';
 import { CliContext, type CliIO, type GlobalOptions } from './cli-context.js';
+import { addCalendarCommand } from './commands/calendar.js';
 import { addChangelogCommand } from './commands/changelog.js';
-import { addDefinitionCommands } from './commands/definitions.js';
 import { addCheckpointCommands } from './commands/checkpoint.js';
+import { addDefinitionCommands } from './commands/definitions.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addDiffCommand } from './commands/diff.js';
+import { addGovernanceCommands } from './commands/governance.js';
 import { addImportCommand } from './commands/import.js';
+import { addKeyCommands } from './commands/keys.js';
+import { addMatrixCommand } from './commands/matrix.js';
 import { addMigrateCommands } from './commands/migrate.js';
 import { addProbeCommands } from './commands/probe.js';
-import { addKeyCommands } from './commands/keys.js';
+import { addQualityCommand } from './commands/quality.js';
 import { ReportedError, addReadCommands } from './commands/reads.js';
 import { addServeCommand } from './commands/serve.js';
 import { addTokenCommands } from './commands/tokens.js';
 import { addVerifyCommand } from './commands/verify.js';
+import { addWitnessCommand } from './commands/witness.js';
 import { addWriteCommands } from './commands/writes.js';
 import { EXIT, EXIT_BY_CODE } from './exit-codes.js';
 import { renderFailures } from './render.js';
-import { addWitnessCommand } from './commands/witness.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('stableid')
     .description('The canonical registry of external identifiers: register, alias, rebind, resolve, translate, verify.')
-    .version(version())
+    .version(packageVersion())
     .option('--db <path>', 'the registry database: a SQLite file path or postgres://… (default: $STABLEID_DB or ./.stableid/registry.db)')
     .option('--json', 'print results (and errors) as JSON on stdout')
     .option('--actor <name>', 'who is writing, recorded on every event (default: $STABLEID_ACTOR or cli:<user>)')
@@ -44,7 +44,7 @@ export function buildProgram(cli: CliContext): Command {
       'after',
       `
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 conflict,
-5 invalid input, 6 integrity (verify, gates, probe), 7 store unavailable.
+5 invalid input, 6 integrity (verify, gates, probe, quality --min-score), 7 store unavailable.
 
 Examples:
   $ stableid namespace create order --owner team-orders
@@ -59,14 +59,18 @@ Examples:
   addWriteCommands(program, cli);
   addReadCommands(program, cli);
   addImportCommand(program, cli);
+  addVerifyCommand(program, cli);
   addCheckpointCommands(program, cli);
   addWitnessCommand(program, cli);
   addKeyCommands(program, cli);
-  addVerifyCommand(program, cli);
   addDiffCommand(program, cli);
+  addGovernanceCommands(program, cli);
   addMigrateCommands(program, cli);
   addProbeCommands(program, cli);
   addChangelogCommand(program, cli);
+  addMatrixCommand(program, cli);
+  addCalendarCommand(program, cli);
+  addQualityCommand(program, cli);
   addServeCommand(program, cli);
   addTokenCommands(program, cli);
   addDemoCommand(program, cli);

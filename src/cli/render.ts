@@ -36,11 +36,13 @@ export function renderTranslation(t: Translation): string {
 
 export function renderOutcome(o: WriteOutcome): string {
   const what = `${o.namespace}/${o.scheme} ${o.value ?? '[erased]'}`;
+  if (o.pending !== undefined) return `${o.op}: ${what} held as change request ${o.pending}: a steward other than you approves it (stableid change approve ${o.pending}); nothing else written`;
   return o.changed ? `${o.op}: ${what} (entity ${o.entity}, event ${o.seq})` : `${o.op}: ${what} already so (entity ${o.entity}); nothing written`;
 }
 
 export function renderDefinition(verb: string, o: DefinitionOutcome): string {
   const what = o.scheme ? `scheme ${o.namespace}/${o.scheme}` : `namespace ${o.namespace}`;
+  if (o.pending !== undefined) return `${verb} ${what}: held as change request ${o.pending}, awaiting a steward's approval (stableid change approve ${o.pending}); nothing else written`;
   return o.changed ? `${verb} ${what} (event ${o.seq})` : `${what} already so; nothing written`;
 }
 

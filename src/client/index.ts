@@ -8,5 +8,6 @@ export { CLIENT_TRACER_NAME, type IdentifierInput, StableIdClient } from './clie
 export type { ClientOptions } from './client-options.js';
 export { ClientStats, type StatsCounts } from './client-stats.js';
 export type { EndpointHealth } from './transport.js';
+export { type FlushResult, type UsageReporterOptions, type UsageSample, type UsageSource, UsageReporter } from './usage-reporter.js';
 export { ERROR_CODES, type ErrorCode, StableIdError, isStableIdError } from '../model/errors.js';
 export type { Resolution, Translation } from '../model/types.js';

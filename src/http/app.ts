@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type TracerProvider, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { packageVersion } from '../version.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { StableIdError } from '../model/errors.js';
 import type { Registry } from '../registry/registry.js';
+import type { UsageStore } from '../usage/usage-store.js';
 import { type AuthMode, registerAuth } from './auth.js';
 import { registerCaching } from './caching.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation.js';
@@ -16,12 +17,14 @@ import { ServiceMetrics, registerMetrics } from './metrics.js';
 import { batchRoutes } from './routes/batch-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { changeRoutes } from './routes/change-routes.js';
 import { historyRoutes } from './routes/history-routes.js';
 import { identifierRoutes } from './routes/identifier-routes.js';
 import { importRoutes } from './routes/import-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { namespaceRoutes } from './routes/namespace-routes.js';
 import type { HttpApp, RouteContext } from './routes/route-context.js';
+import { usageRoutes } from './routes/usage-routes.js';
 import { writeRoutes } from './routes/write-routes.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TRACER_NAME, registerTracing } from './tracing.js';
@@ -58,6 +61,8 @@ export interface AppOptions {
   readonly metrics?: boolean;
   /** Where the request spans go (default: the global OpenTelemetry tracer provider, a no-op until an SDK registers one). */
   readonly tracerProvider?: TracerProvider;
+  /** Where usage reports (`POST /v1/usage`) are counted; the app does not close it. Without one, the route is not served. */
+  readonly usage?: UsageStore;
 }
 
 export const DEFAULT_BATCH_LIMIT = 1000;
@@ -65,11 +70,6 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_CACHE_MAX_AGE = 60;
 /** Longer identifier values are refused by the router (414) before any route runs. */
 const MAX_PARAM_LENGTH = 2048;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /**
  * The identity service's HTTP face: parses requests, calls the registry,
@@ -98,7 +98,7 @@ export function buildApp(options: AppOptions): HttpApp {
     .setValidatorCompiler(TypeBoxValidatorCompiler);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  const release = version();
+  const release = packageVersion();
   app.decorateReply('errorCode', null);
   // First, so that the request's span covers every later hook, authentication included.
   registerTracing(app, options.tracerProvider?.getTracer(TRACER_NAME, release) ?? trace.getTracer(TRACER_NAME, release));
@@ -124,9 +124,11 @@ export function buildApp(options: AppOptions): HttpApp {
     namespaceRoutes(scope, context);
     identifierRoutes(scope, context);
     historyRoutes(scope, context);
+    changeRoutes(scope, context);
     batchRoutes(scope, context);
     writeRoutes(scope, context);
     importRoutes(scope, context);
+    if (options.usage) usageRoutes(scope, context, options.usage);
     options.routes?.(scope, context);
   });
   return app;

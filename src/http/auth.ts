@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Operation, type Principal, REQUIRED_ROLE, authorize } from '../auth/scopes.js';
+import { ALWAYS_AUTHENTICATED, type Operation, type Principal, REQUIRED_ROLE, authorize } from '../auth/scopes.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { StableIdError } from '../model/errors.js';
 import type { CallContext } from '../registry/registry.js';
@@ -35,7 +35,7 @@ export function registerAuth(app: FastifyInstance, tokens: TokenStore | undefine
   app.addHook('onRequest', async (request) => {
     const operation = request.routeOptions.config.access;
     if (operation === undefined) return;
-    const isRead = REQUIRED_ROLE[operation] === 'read';
+    const isRead = REQUIRED_ROLE[operation] === 'read' && !ALWAYS_AUTHENTICATED.has(operation);
     if (isRead && (tokens === undefined || mode === 'reads-open')) return;
     if (tokens === undefined) {
       throw new StableIdError('UNAUTHENTICATED', 'this service checks no tokens, so it takes no writes', { operation });
@@ -43,7 +43,8 @@ export function registerAuth(app: FastifyInstance, tokens: TokenStore | undefine
     request.principal = await principalOf(request, tokens);
     const namespace = (request.params as { namespace?: string } | undefined)?.namespace;
     // A listing of every namespace needs a token only; the route shows the namespaces it may read.
-    if (namespace === undefined && operation === 'list') {
+    // A usage report names its namespaces in its body: the route checks each.
+    if (namespace === undefined && (operation === 'list' || operation === 'usage.report')) {
       if (request.principal === null) authorize(null, operation);
       return;
     }

@@ -36,6 +36,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   RUN_NOT_FOUND: 404,
   IDENTIFIER_ERASED: 410,
   TOKEN_NOT_FOUND: 404,
+  CHANGE_NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NAMESPACE_CONFLICT: 409,
@@ -44,11 +45,10 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   ALIAS_CONFLICT: 409,
   SCHEME_ARCHIVED: 409,
   STATE_CONFLICT: 409,
+  POLICY_VIOLATION: 409,
   LEASE_HELD: 409,
   LEASE_LOST: 409,
   GATE_FAILED: 409,
-  // Raised by `stableid diff`, never by the service: two registries disagree, which says nothing of the request.
-  REGISTRIES_DIFFER: 409,
   // Checkpoints, keys and proofs are handled by the CLI and the library; should the service raise them, they are about what the caller presented.
   KEY_NOT_FOUND: 404,
   KEY_CONFLICT: 409,
@@ -58,6 +58,10 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   PROOF_FAILED: 409,
   // Raised by `stableid probe`, never by the service; a probe's findings are about the registry's answers, not a server failure.
   PROBE_FAILED: 409,
+  // Raised by `stableid quality --min-score`, never by the service: a finding about the data, not a server failure.
+  QUALITY_BELOW_MINIMUM: 409,
+  // Raised by `stableid diff`, never by the service: two registries disagree, which says nothing of the request.
+  REGISTRIES_DIFFER: 409,
   STORE_UNAVAILABLE: 503,
   STORE_BUSY: 503,
   STORE_SCHEMA: 503,
@@ -81,6 +85,7 @@ export const STATUS_BY_RULE: Readonly<Record<string, number>> = Object.freeze({
   'body.size': 413,
   'batch.limit': 413,
   'idempotency.key-reused': 422,
+  'usage.report-reused': 422,
 });
 
 /** The status a StableIdError is answered with. */

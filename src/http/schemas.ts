@@ -6,7 +6,7 @@ import { type Static, Type } from 'typebox';
  * them, so the three cannot drift apart.
  */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const Instant = Type.String({ description: 'An ISO 8601 instant.' });
 const State = Type.Union([Type.Literal('active'), Type.Literal('deprecated'), Type.Literal('archived')]);
@@ -149,6 +149,7 @@ export const WriteOutcomeSchema = Type.Object(
     identifier: Type.Integer({ description: "The identifier's seq: its id within the namespace." }),
     changed: Type.Boolean({ description: 'False when the request repeated one already carried out: nothing was written.' }),
     seq: Nullable(Type.Integer({ description: 'The event written, or null.' })),
+    pending: Type.Optional(Type.Integer({ description: "Present when the policy held the write for a steward's approval: the change request's id. Nothing else was written." })),
   },
   { $id: 'WriteOutcome' },
 );
@@ -158,7 +159,7 @@ export const SHARED_SCHEMAS = [NamespaceSchema, SchemeFormatSchema, SchemeSchema
 
 // ── request parts ───────────────────────────────────────────────────────
 
-const NamespaceName = Type.String({ minLength: 1, maxLength: 200 });
+export const NamespaceName = Type.String({ minLength: 1, maxLength: 200 });
 const Value = Type.String({ minLength: 1, maxLength: 1024, description: 'The identifier value, URL-encoded.' });
 const SchemeName = Type.String({ minLength: 1, maxLength: 200 });
 const AsOf = Type.String({ minLength: 1, maxLength: 64, description: 'Answer with what was true at this ISO 8601 instant.' });

@@ -19,7 +19,7 @@ export interface RunningServer {
   /**
    * Shuts down gracefully: stops accepting connections, lets in-flight
    * requests finish (cutting them after the timeout), then closes the
-   * token store (if any) and the registry. Idempotent; resolves when all of it is done.
+   * token and usage stores (if any) and the registry. Idempotent; resolves when all of it is done.
    */
   close(): Promise<void>;
   /** Settles when the server has shut down, however that was started. */
@@ -32,7 +32,7 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * Serves the identity service until a signal (or `close()`): the server owns
- * the registry and the token store from here on and closes them last.
+ * the registry and the token and usage stores from here on and closes them last.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = buildApp(options);
@@ -51,7 +51,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         try {
           await options.tokens?.close();
         } finally {
-          await options.registry.close();
+          try {
+            await options.usage?.close();
+          } finally {
+            await options.registry.close();
+          }
         }
       }
     })();

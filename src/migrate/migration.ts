@@ -48,6 +48,17 @@ export interface Migration {
   readonly bindingStore?: string;
   /** Shell commands run around each wave and when a run ends or is rolled back, with the run's status as JSON on stdin. */
   readonly hooks?: Hooks;
+  /** How `migrate run` paces the migration unless its flags say otherwise; a policy may require them (rule migration-rate). */
+  readonly settings?: MigrationSettings;
+}
+
+export interface MigrationSettings {
+  /** Documents per batch (else the batch size adapts to `batchTimeMs`). */
+  readonly batchSize?: number;
+  /** Documents per second at most. */
+  readonly maxRate?: number;
+  /** Cumulative wave percentages, e.g. [1, 10, 50, 100]. */
+  readonly waves?: readonly number[];
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -72,6 +83,7 @@ export function defineMigration(migration: Migration): Migration {
     if (!(HOOK_EVENTS as readonly string[]).includes(event)) throw invalid(`hooks.${event} is not a hook event (${HOOK_EVENTS.join(', ')})`, `hooks.${event}`);
     if (typeof command !== 'string' || command.trim() === '') throw invalid(`hooks.${event} must be a shell command`, `hooks.${event}`);
   }
+  if (m.settings !== undefined) requireSettings(m.settings);
   const schemes = new Set<string>([m.identifier.scheme]);
   for (const [index, added] of (m.add ?? []).entries()) {
     const where = `add[${index}]`;
@@ -83,6 +95,18 @@ export function defineMigration(migration: Migration): Migration {
     if (added.field !== undefined) requirePath(`${where}.field`, added.field);
   }
   return migration;
+}
+
+function requireSettings(settings: unknown): void {
+  if (typeof settings !== 'object' || settings === null) throw invalid('settings must be { batchSize?, maxRate?, waves? }', 'settings');
+  const { batchSize, maxRate, waves } = settings as Record<string, unknown>;
+  for (const [name, value] of [['batchSize', batchSize], ['maxRate', maxRate]] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) throw invalid(`settings.${name} must be a whole number of at least 1`, `settings.${name}`);
+  }
+  if (waves !== undefined) {
+    const ok = Array.isArray(waves) && waves.length > 0 && waves.every((w, i) => typeof w === 'number' && w > 0 && w <= 100 && (i === 0 || w > (waves[i - 1] as number))) && waves.at(-1) === 100;
+    if (!ok) throw invalid('settings.waves must be rising percentages ending at 100, e.g. [1, 10, 50, 100]', 'settings.waves');
+  }
 }
 
 function requirePath(name: string, value: unknown): void {

@@ -1,5 +1,6 @@
 import type { SchemeFormat } from './formats/index.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
+import type { JsonObject } from './json.js';
 import type { Binding } from './types.js';
 
 /**
@@ -25,7 +26,23 @@ export interface EventBodies {
   'identifier.deprecated': { identifier: number; sunset: string };
   'identifier.archived': { identifier: number };
   'identifier.erased': { identifier: number; commitment: string };
+  // Governance, in the registry-wide log GOVERNANCE_LOG: audited like every write, projected into no table.
+  /** A policy file applied: its rules and waivers, normalised. */
+  'policy.applied': { policy: JsonObject };
+  /** A contract file applied: its version and what of each namespace the registry keeps no row for. */
+  'contract.applied': { version: string; namespaces: JsonObject };
+  /** A write held until a steward other than the requester (the event's actor) approves it. */
+  'change.requested': { namespace: string; kind: string; request: JsonObject; summary: string };
+  /** The held write was approved (by the event's actor) and carried out. */
+  'change.approved': { request: number };
+  /** The held write was turned down (by the event's actor, the reason in the event's reason). */
+  'change.rejected': { request: number };
+  /** A lifecycle hook of the contract ran: what, for which change, and how it ended. */
+  'hook.ran': { namespace: string; scheme: string | null; trigger: string; hook: string; ok: boolean; detail: string };
 }
+
+/** The registry-wide log of governance events; not a valid namespace name, so no namespace can take it. */
+export const GOVERNANCE_LOG = '@governance';
 
 export type EventType = keyof EventBodies;
 
@@ -40,6 +57,12 @@ export const EVENT_TYPES: readonly EventType[] = [
   'identifier.deprecated',
   'identifier.archived',
   'identifier.erased',
+  'policy.applied',
+  'contract.applied',
+  'change.requested',
+  'change.approved',
+  'change.rejected',
+  'hook.ran',
 ];
 
 /** An event as the registry decides it, before it is placed in the chain. */

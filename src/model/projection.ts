@@ -87,6 +87,14 @@ export function projectEvent(event: PlacedEvent, secret: EventSecret | undefined
     case 'identifier.erased':
       into.erasures.push({ namespace, identifier: event.body.identifier, seq, at });
       return { rows: into, erases: { namespace, identifier: event.body.identifier } };
+    // Governance events are read from the log itself; no current-state table holds them.
+    case 'policy.applied':
+    case 'contract.applied':
+    case 'change.requested':
+    case 'change.approved':
+    case 'change.rejected':
+    case 'hook.ran':
+      break;
   }
   return { rows: into, erases: null };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newEntityId } from '../model/entity-id.js';
 import type { BatchFailure } from '../model/errors.js';
 import { BatchRejectedError, StableIdError } from '../model/errors.js';
-import type { ChainedEvent } from '../model/events.js';
+import { type ChainedEvent, GOVERNANCE_LOG } from '../model/events.js';
 import { type SigningKeyRecord, newKeyRecord, retirement } from '../model/proof/key-records.js';
 import type { MappingProof } from '../model/proof/mapping-proof.js';
 import type { TrustedKey } from '../model/proof/signature-check.js';
@@ -21,6 +21,10 @@ import {
   verifyCheckpoint,
 } from './checkpoints.js';
 import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
+import { applyContractRecord, applyPolicy, decidable, decide } from './operations/governance.js';
+import { type ChangeRequest, type ContractRecord, type GovernanceState, type HookRun, UNGOVERNED, readGovernance } from './governance.js';
+import { type HookOutcome, type HookRunner, hookLabel, runHook } from './lifecycle-hooks.js';
+import type { Policy } from './policy/policy.js';
 import { erase } from './operations/erase.js';
 import { archiveIdentifier, deprecateIdentifier } from './operations/lifecycle.js';
 import { rebind } from './operations/rebind.js';
@@ -30,6 +34,7 @@ import { parseWriteRequest } from './request-shape.js';
 import { ReadIndex, type ReadIndexOptions } from './read-index.js';
 import { Resolver, type ResolverReader } from './resolver.js';
 import { type Maybe, isPromise } from './steps.js';
+import { loadSchemes } from './schemes.js';
 import { optionalFreeText, requireInstant, requireText } from './validation.js';
 import { type VerifyReport, verifyStore } from './verify.js';
 import { MappingDigest } from './mapping-digest.js';
@@ -50,6 +55,29 @@ export interface RegistryOptions {
    * rows) for reads that touch the store only to check the chain head.
    */
   readonly readIndex?: boolean | ReadIndexOptions;
+  /** Runs the contract's lifecycle hooks (default: commands in a shell, webhooks by POST); injectable for tests. */
+  readonly hookRunner?: HookRunner;
+}
+
+/** A scheme as definitions show it: with the instant it took its current state (null: active since added). */
+export type SchemeDefinition = Scheme & { readonly stateAt: string | null };
+
+export interface NamespaceDefinitions {
+  readonly namespace: Namespace;
+  readonly schemes: readonly SchemeDefinition[];
+}
+
+/** A namespace- or scheme-level change a contract asks for; see {@link Registry.applyContract}. */
+export type DefinitionChange =
+  | { readonly op: 'create-namespace'; readonly definition: NamespaceDefinition }
+  | { readonly op: 'add-scheme'; readonly namespace: string; readonly scheme: string; readonly format: unknown }
+  | { readonly op: 'deprecate-scheme'; readonly namespace: string; readonly scheme: string; readonly sunset: string; readonly replacement: string | null }
+  | { readonly op: 'archive-scheme'; readonly namespace: string; readonly scheme: string };
+
+/** What applying a contract did: each change's outcome (pending when held for approval), and the contract's event. */
+export interface ContractApplication {
+  readonly outcomes: readonly (DefinitionOutcome & { readonly op: DefinitionChange['op'] })[];
+  readonly seq: number;
 }
 
 /** Who writes and why; every field defaults sensibly. */
@@ -129,10 +157,14 @@ export class Registry {
   readonly #clock: () => Date;
   readonly #newEntityId: () => string;
   readonly #index: ReadIndex | null;
+  readonly #hookRunner: HookRunner;
+  /** The governance log as last read, reused while its head has not moved. */
+  #governance: GovernanceState = UNGOVERNED;
 
   constructor(store: Store, options: RegistryOptions = {}) {
     this.#store = store;
     this.#index = options.readIndex ? new ReadIndex(store, options.readIndex === true ? {} : options.readIndex) : null;
+    this.#hookRunner = options.hookRunner ?? runHook;
     this.#actor = options.actor ?? 'stableid';
     this.#clock = options.clock ?? (() => new Date());
     this.#newEntityId = options.newEntityId ?? (() => newEntityId());
@@ -157,12 +189,18 @@ export class Registry {
     return this.#define(context, (session) => addScheme(session, namespace, name, format));
   }
 
-  deprecateScheme(namespace: string, name: string, sunset: string, replacement?: string | null, context: CallContext = {}): Promise<DefinitionOutcome> {
-    return this.#define(context, (session) => deprecateScheme(session, namespace, name, sunset, replacement));
+  /** Deprecates a scheme; in a governed registry the contract's `deprecate` hooks run once it is written (held for approval: once approved). */
+  async deprecateScheme(namespace: string, name: string, sunset: string, replacement?: string | null, context: CallContext = {}): Promise<DefinitionOutcome> {
+    const outcome = await this.#define(context, (session) => deprecateScheme(session, namespace, name, sunset, replacement));
+    if (outcome.changed) await this.#runHooks(namespace, name, 'deprecate', context);
+    return outcome;
   }
 
-  archiveScheme(namespace: string, name: string, context: CallContext = {}): Promise<DefinitionOutcome> {
-    return this.#define(context, (session) => archiveScheme(session, namespace, name));
+  /** Archives a scheme; the contract's `archive` hooks run once it is written. */
+  async archiveScheme(namespace: string, name: string, context: CallContext = {}): Promise<DefinitionOutcome> {
+    const outcome = await this.#define(context, (session) => archiveScheme(session, namespace, name));
+    if (outcome.changed) await this.#runHooks(namespace, name, 'archive', context);
+    return outcome;
   }
 
   async listNamespaces(): Promise<Namespace[]> {
@@ -171,13 +209,28 @@ export class Registry {
     );
   }
 
+  /**
+   * Every namespace with its schemes, each scheme with the instant it took
+   * its current state: what a contract is planned and checked against.
+   */
+  async definitions(): Promise<NamespaceDefinitions[]> {
+    return this.#store.read(async (reader) => {
+      const namespaces: NamespaceDefinitions[] = [];
+      for (const { createdSeq: _seq, ...namespace } of await reader.listNamespaces()) {
+        const schemes = await loadSchemes(reader, namespace.name, null);
+        namespaces.push({ namespace, schemes: [...schemes.values()].map(({ createdSeq: _s, ...scheme }) => scheme) });
+      }
+      return namespaces;
+    });
+  }
+
   async getNamespace(name: string): Promise<{ namespace: Namespace; schemes: Scheme[] }> {
     return this.#store.read(async (reader) => {
       const row = await reader.getNamespace(name);
       if (!row) throw new StableIdError('NAMESPACE_NOT_FOUND', `namespace "${name}" does not exist`, { namespace: name });
       const { createdSeq: _seq, ...namespace } = row;
       const schemes = await new Resolver(reader, null).schemes(name);
-      return { namespace, schemes: [...schemes.values()].map(({ createdSeq: _s, ...scheme }) => scheme) };
+      return { namespace, schemes: [...schemes.values()].map(({ createdSeq: _s, stateAt: _at, ...scheme }) => scheme) };
     });
   }
 
@@ -228,7 +281,7 @@ export class Registry {
     const chunkSize = options.chunkSize ?? 2000;
     const keepOutcomes = options.keepOutcomes ?? true;
     return this.#write(async (tx) => {
-      const session = new WriteSession(tx, context, this.#clock);
+      const session = new WriteSession(tx, context, this.#clock, this.#loadGovernance);
       const outcomes: WriteOutcome[] = [];
       const failures: BatchFailure[] = [];
       let total = 0;
@@ -371,6 +424,100 @@ export class Registry {
     });
   }
 
+  // ── governance ──────────────────────────────────────────────────────────
+
+  /** The governance in force: the policy (null: ungoverned), the last contract applied, change requests and hook runs. */
+  governance(): Promise<GovernanceState> {
+    return this.#store.read((reader) => this.#loadGovernance(reader));
+  }
+
+  /** Puts a policy in force: from its event on, every write is judged by it (see {@link PolicyGuard}). */
+  async applyPolicy(policy: Policy, context: CallContext = {}): Promise<{ seq: number }> {
+    const seq = await this.#define(context, async (session) => ({ namespace: GOVERNANCE_LOG, scheme: null, changed: true, seq: await applyPolicy(session, policy) }));
+    return { seq: seq.seq as number };
+  }
+
+  /**
+   * Carries out a contract in one transaction: its record (version,
+   * protected namespaces, primary and flagged schemes, hooks) first, so that
+   * the changes after it are judged by it, then each change. A change the
+   * policy refuses refuses them all; a breaking change of a protected
+   * namespace is held for approval (its outcome says `pending`).
+   */
+  async applyContract(version: string, records: ReadonlyMap<string, ContractRecord>, changes: readonly DefinitionChange[], context: CallContext = {}): Promise<ContractApplication> {
+    const writeContext = this.#context(context);
+    const application = await this.#write(async (tx) => {
+      const session = new WriteSession(tx, writeContext, this.#clock, this.#loadGovernance);
+      const seq = await applyContractRecord(session, version, records);
+      const outcomes: ContractApplication['outcomes'][number][] = [];
+      for (const change of changes) outcomes.push({ op: change.op, ...(await this.#change(session, change)) });
+      await session.flush();
+      return { outcomes, seq };
+    });
+    for (const outcome of application.outcomes) {
+      const trigger = outcome.op === 'deprecate-scheme' ? 'deprecate' : outcome.op === 'archive-scheme' ? 'archive' : null;
+      if (trigger && outcome.changed && outcome.scheme) await this.#runHooks(outcome.namespace, outcome.scheme, trigger, context);
+    }
+    return application;
+  }
+
+  /** Approves a held change and carries it out, in one transaction: only a steward of its namespace other than its requester may. */
+  async approveChange(id: number, context: CallContext = {}, scope: { namespace?: string } = {}): Promise<{ change: ChangeRequest; outcome: WriteOutcome | DefinitionOutcome }> {
+    const decider = this.#context(context);
+    const result = await this.#write(async (tx) => {
+      const session = new WriteSession(tx, decider, this.#clock, this.#loadGovernance);
+      const change = await this.#decidable(session, id, decider.actor, scope.namespace);
+      session.carryOut(change);
+      const outcome = change.kind === 'erase' ? await this.#apply(session, change.request as unknown as WriteRequest) : await this.#change(session, heldChange(change));
+      await decide(session, change, true);
+      await session.flush();
+      return { change, outcome };
+    });
+    const trigger = result.change.kind === 'deprecate-scheme' ? 'deprecate' : result.change.kind === 'archive-scheme' ? 'archive' : null;
+    if (trigger && result.outcome.changed && result.outcome.scheme) await this.#runHooks(result.change.namespace, result.outcome.scheme, trigger, context);
+    return result;
+  }
+
+  /** Turns a held change down; nothing of it is written. The reason is required. */
+  async rejectChange(id: number, context: CallContext, scope: { namespace?: string } = {}): Promise<{ change: ChangeRequest }> {
+    const decider = this.#context(context);
+    if (decider.reason === null) throw new StableIdError('INVALID_ARGUMENT', 'a rejection needs a reason', { field: 'reason' });
+    return this.#write(async (tx) => {
+      const session = new WriteSession(tx, decider, this.#clock, this.#loadGovernance);
+      const change = await this.#decidable(session, id, decider.actor, scope.namespace);
+      await decide(session, change, false);
+      await session.flush();
+      return { change };
+    });
+  }
+
+  /**
+   * Runs the contract's `sunset` hooks of every deprecated scheme whose
+   * sunset has passed and whose hook has not run yet (say, from cron), and
+   * records each outcome. Returns the runs.
+   */
+  async runDueHooks(context: CallContext = {}): Promise<HookRun[]> {
+    const governance = await this.governance();
+    const now = this.#clock().toISOString();
+    const runs: HookRun[] = [];
+    for (const [namespace, record] of governance.contract?.namespaces ?? []) {
+      if ((record.hooks['sunset'] ?? []).length === 0) continue;
+      let schemes: Scheme[];
+      try {
+        schemes = (await this.getNamespace(namespace)).schemes;
+      } catch (error) {
+        if (error instanceof StableIdError && error.code === 'NAMESPACE_NOT_FOUND') continue;
+        throw error;
+      }
+      for (const scheme of schemes) {
+        if (scheme.state !== 'deprecated' || scheme.sunset === null || scheme.sunset > now) continue;
+        const done = governance.hookRuns.some((run) => run.namespace === namespace && run.scheme === scheme.name && run.trigger === 'sunset');
+        if (!done) runs.push(...(await this.#runHooks(namespace, scheme.name, 'sunset', context)));
+      }
+    }
+    return runs;
+  }
+
   /**
    * The namespace's current mappings as a digest another registry's can be
    * compared with ({@link diffDigests}); empty when the namespace has no events here.
@@ -503,10 +650,70 @@ export class Registry {
     };
   }
 
+  /** The governance state as `reader` sees it: read again only when the governance log has moved on. */
+  readonly #loadGovernance = async (reader: Pick<StoreReader, 'head' | 'events'>): Promise<GovernanceState> => {
+    const head = await reader.head(GOVERNANCE_LOG);
+    if ((head?.seq ?? 0) !== this.#governance.seq) this.#governance = await readGovernance(reader);
+    return this.#governance;
+  };
+
+  /**
+   * The pending change `id` if `decider` may decide it: a steward of its
+   * namespace other than its requester. With `within`, a change of another
+   * namespace is not found (a face scoped to one namespace sees only its own).
+   */
+  async #decidable(session: WriteSession, id: number, decider: string, within?: string): Promise<ChangeRequest> {
+    const governance = await session.governance();
+    const namespace = governance.changes.get(id)?.namespace;
+    if (within !== undefined && namespace !== within) throw new StableIdError('CHANGE_NOT_FOUND', `namespace "${within}" has no change request ${id}`, { namespace: within, change: id });
+    const stewards = namespace === undefined ? [] : ((await session.findNamespace(namespace))?.stewards ?? []);
+    return decidable(governance, id, decider, stewards);
+  }
+
+  /** One namespace- or scheme-level change, through the same operations as the single calls. */
+  #change(session: WriteSession, change: DefinitionChange): Promise<DefinitionOutcome> {
+    switch (change.op) {
+      case 'create-namespace':
+        return createNamespace(session, change.definition);
+      case 'add-scheme':
+        return addScheme(session, change.namespace, change.scheme, change.format);
+      case 'deprecate-scheme':
+        return deprecateScheme(session, change.namespace, change.scheme, change.sunset, change.replacement);
+      case 'archive-scheme':
+        return archiveScheme(session, change.namespace, change.scheme);
+    }
+  }
+
+  /**
+   * Runs the applied contract's hooks for a scheme's change of state and
+   * records each outcome in the governance log. A hook that fails is
+   * recorded as failed; it never undoes the change.
+   */
+  async #runHooks(namespace: string, scheme: string, trigger: 'deprecate' | 'sunset' | 'archive', context: CallContext): Promise<HookRun[]> {
+    const hooks = (await this.governance()).contract?.namespaces.get(namespace)?.hooks[trigger] ?? [];
+    if (hooks.length === 0) return [];
+    const info = (await this.getNamespace(namespace)).schemes.find((s) => s.name === scheme);
+    const payload = { namespace, scheme, trigger, sunset: info?.sunset ?? null, replacement: info?.replacement ?? null, at: this.#clock().toISOString() };
+    const outcomes: (HookOutcome & { hook: string })[] = [];
+    for (const hook of hooks) outcomes.push({ hook: hookLabel(hook), ...(await this.#hookRunner(hook, payload)) });
+    const writeContext = this.#context(context);
+    return this.#write(async (tx) => {
+      const session = new WriteSession(tx, writeContext, this.#clock, this.#loadGovernance);
+      await session.governance();
+      const runs: HookRun[] = [];
+      for (const outcome of outcomes) {
+        const event = await session.emit(GOVERNANCE_LOG, { type: 'hook.ran', body: { namespace, scheme, trigger, ...outcome } });
+        runs.push({ seq: event.seq, namespace, scheme, trigger, ...outcome, at: event.at });
+      }
+      await session.flush();
+      return runs;
+    });
+  }
+
   async #define(context: CallContext, fn: (session: WriteSession) => Promise<DefinitionOutcome>): Promise<DefinitionOutcome> {
     const writeContext = this.#context(context);
     return this.#write(async (tx) => {
-      const session = new WriteSession(tx, writeContext, this.#clock);
+      const session = new WriteSession(tx, writeContext, this.#clock, this.#loadGovernance);
       const outcome = await fn(session);
       await session.flush();
       return outcome;
@@ -563,4 +770,18 @@ async function settleEach<T>(refs: readonly IdentifierRef[], fn: (ref: Identifie
     }
   }
   return results;
+}
+
+/** The namespace- or scheme-level change a change request holds. */
+function heldChange(change: ChangeRequest): DefinitionChange {
+  const request = change.request as Record<string, unknown>;
+  const text = (field: string): string => String(request[field]);
+  switch (change.kind) {
+    case 'deprecate-scheme':
+      return { op: 'deprecate-scheme', namespace: change.namespace, scheme: text('scheme'), sunset: text('sunset'), replacement: request['replacement'] === null ? null : text('replacement') };
+    case 'archive-scheme':
+      return { op: 'archive-scheme', namespace: change.namespace, scheme: text('scheme') };
+    default:
+      throw new StableIdError('INTERNAL', `change request ${change.id} holds a change of unknown kind ${JSON.stringify(change.kind)}`);
+  }
 }

@@ -72,6 +72,8 @@ export interface WriteOutcome {
   readonly changed: boolean;
   /** The seq of the event written, or null when nothing was written. */
   readonly seq: number | null;
+  /** When the policy held the write for a steward's approval: the change request's id (nothing else was written). */
+  readonly pending?: number;
 }
 
 export interface NamespaceDefinition {
@@ -87,4 +89,6 @@ export interface DefinitionOutcome {
   readonly scheme: string | null;
   readonly changed: boolean;
   readonly seq: number | null;
+  /** When the policy held the write for a steward's approval: the change request's id (nothing else was written). */
+  readonly pending?: number;
 }

@@ -8,6 +8,8 @@ import type { IdentifierRef } from './requests.js';
 /** A scheme with its lifecycle state at the instant it was loaded for. */
 export interface SchemeInfo extends Scheme {
   readonly createdSeq: number;
+  /** When the scheme took its current state (null: active since added). */
+  readonly stateAt: string | null;
 }
 
 const SEVERITY: Record<LifecycleState, number> = { active: 0, deprecated: 1, archived: 2 };
@@ -34,7 +36,7 @@ export function schemesAsOf(rows: readonly SchemeRow[], states: readonly SchemeS
     if (asOf !== null && change.at > asOf) continue;
     const scheme = schemes.get(change.scheme);
     if (!scheme) continue;
-    schemes.set(change.scheme, { ...scheme, state: change.state, sunset: change.sunset, replacement: change.replacement });
+    schemes.set(change.scheme, { ...scheme, state: change.state, sunset: change.sunset, replacement: change.replacement, stateAt: change.at });
   }
   return schemes;
 }
@@ -49,6 +51,7 @@ function toScheme(row: SchemeRow): SchemeInfo {
     replacement: null,
     createdAt: row.createdAt,
     createdSeq: row.createdSeq,
+    stateAt: null,
   };
 }
 

@@ -1,9 +1,12 @@
 import { StableIdError } from '../model/errors.js';
-import type { AppendedEvent, EventDraft, EventSecret, PlacedEvent } from '../model/events.js';
+import { type AppendedEvent, type EventDraft, type EventSecret, GOVERNANCE_LOG, type PlacedEvent } from '../model/events.js';
 import { contentHash } from '../model/events.js';
 import type { BindingRow, NamespaceRow } from '../model/rows.js';
 import type { LifecycleState, WriteContext } from '../model/types.js';
+import type { JsonObject } from '../model/json.js';
 import type { StoreTransaction } from '../store/store.js';
+import { type ChangeRequest, type GovernanceState, UNGOVERNED, foldGovernance } from './governance.js';
+import { PolicyGuard } from './policy/guard.js';
 import type { IdentifierRef } from './requests.js';
 import { type SchemeInfo, loadSchemes, locateCandidates } from './schemes.js';
 
@@ -15,7 +18,20 @@ export interface IdentifierRecord {
   readonly entity: string;
   readonly commitment: string;
   readonly value: string | null;
+  readonly createdAt: string;
 }
+
+/** An identifier's own lifecycle state, and when it took it (null: active since issued). */
+export interface IdentifierState {
+  readonly state: LifecycleState;
+  readonly sunset: string | null;
+  readonly at: string | null;
+}
+
+/** How a write session learns the governance in force, as its transaction sees it (the registry caches it by the governance log's head). */
+export type GovernanceLoader = (tx: StoreTransaction) => Promise<GovernanceState>;
+
+const ungoverned: GovernanceLoader = async () => UNGOVERNED;
 
 const key = (namespace: string, part: string | number, value?: string): string =>
   value === undefined ? `${namespace}\u0000${part}` : `${namespace}\u0000${part}\u0000${value}`;
@@ -43,16 +59,55 @@ export class WriteSession {
   readonly #byValue = new Map<string, IdentifierRecord | null>();
   /** Per entity, its identifiers and binding versions once known (one map: bulk imports fill it per identifier). */
   readonly #entities = new Map<string, { identifiers?: IdentifierRecord[]; bindings?: BindingRow[] }>();
-  readonly #states = new Map<string, { state: LifecycleState; sunset: string | null }>();
+  readonly #states = new Map<string, IdentifierState>();
+  readonly #loadGovernance: GovernanceLoader;
+  #governance: GovernanceState | null = null;
+  #approving: ChangeRequest | null = null;
+  #guard: PolicyGuard | null = null;
 
   #events: AppendedEvent[] = [];
   #secrets: EventSecret[] = [];
   #erasures: { namespace: string; identifier: number }[] = [];
 
-  constructor(tx: StoreTransaction, context: WriteContext, clock: () => Date) {
+  constructor(tx: StoreTransaction, context: WriteContext, clock: () => Date, loadGovernance: GovernanceLoader = ungoverned) {
     this.#tx = tx;
     this.#context = context;
     this.#clock = clock;
+    this.#loadGovernance = loadGovernance;
+  }
+
+  /** The governance in force when this transaction first asked, its log locked so that it cannot change meanwhile. */
+  async governance(): Promise<GovernanceState> {
+    if (this.#governance === null) {
+      await this.lock(GOVERNANCE_LOG);
+      this.#governance = await this.#loadGovernance(this.#tx);
+    }
+    return this.#governance;
+  }
+
+  /** Makes the writes of this session the approved execution of `change`: judged again by the policy, not held again. */
+  carryOut(change: ChangeRequest): void {
+    if (this.#guard !== null) throw new Error('carryOut must come before the first write is judged');
+    this.#approving = change;
+  }
+
+  /**
+   * The policy guard of this transaction: the governance in force when it
+   * began, judged at the transaction's clock. The governance log is locked
+   * first, so that no policy or decision changes while the write is judged.
+   */
+  async guard(): Promise<PolicyGuard> {
+    if (this.#guard === null) this.#guard = new PolicyGuard(await this.governance(), this.#clock().toISOString(), this.#approving);
+    return this.#guard;
+  }
+
+  /**
+   * Holds a write for a steward's approval: records the change request in
+   * the governance log (nothing else is written) and returns its id.
+   */
+  async hold(namespace: string, kind: string, request: JsonObject, summary: string): Promise<number> {
+    const event = await this.emit(GOVERNANCE_LOG, { type: 'change.requested', body: { namespace, kind, request, summary } });
+    return event.seq;
   }
 
   /** Takes the namespace's write lock (once) so that every later read of it is authoritative. */
@@ -185,12 +240,12 @@ export class WriteSession {
   }
 
   /** The identifier's own lifecycle state (its scheme's state is separate). */
-  async identifierState(namespace: string, identifier: number): Promise<{ state: LifecycleState; sunset: string | null }> {
+  async identifierState(namespace: string, identifier: number): Promise<IdentifierState> {
     const k = key(namespace, identifier);
     let state = this.#states.get(k);
     if (!state) {
       const last = (await this.#tx.identifierStates(namespace, [identifier])).at(-1);
-      state = last ? { state: last.state, sunset: last.sunset } : { state: 'active', sunset: null };
+      state = last ? { state: last.state, sunset: last.sunset, at: last.at } : { state: 'active', sunset: null, at: null };
       this.#states.set(k, state);
     }
     return state;
@@ -237,6 +292,12 @@ export class WriteSession {
   /** Keeps the caches true after an event, so later requests of the batch see it. */
   #observe(event: PlacedEvent, secret: EventSecret | undefined): void {
     const { namespace, seq, at } = event;
+    if (namespace === GOVERNANCE_LOG) {
+      // Later writes of this transaction are judged by the policy and contract it has just applied.
+      if (this.#governance !== null) this.#governance = foldGovernance(this.#governance, [event]);
+      this.#guard = null;
+      return;
+    }
     switch (event.type) {
       case 'namespace.created':
         this.#namespaces.set(namespace, { name: namespace, ...event.body, createdSeq: seq, createdAt: at });
@@ -252,6 +313,7 @@ export class WriteSession {
           replacement: null,
           createdAt: event.at,
           createdSeq: event.seq,
+          stateAt: null,
         });
         break;
       case 'scheme.deprecated':
@@ -262,8 +324,8 @@ export class WriteSession {
           schemes.set(
             scheme.name,
             event.type === 'scheme.deprecated'
-              ? { ...scheme, state: 'deprecated', sunset: event.body.sunset, replacement: event.body.replacement }
-              : { ...scheme, state: 'archived', sunset: null, replacement: null },
+              ? { ...scheme, state: 'deprecated', sunset: event.body.sunset, replacement: event.body.replacement, stateAt: at }
+              : { ...scheme, state: 'archived', sunset: null, replacement: null, stateAt: at },
           );
         }
         break;
@@ -277,6 +339,7 @@ export class WriteSession {
           entity: event.body.entity,
           commitment: event.body.commitment,
           value: secret?.value ?? null,
+          createdAt: at,
         };
         if (secret) this.#byValue.set(key(namespace, record.scheme, secret.value), record);
         if (event.type === 'identifier.registered') {
@@ -298,10 +361,10 @@ export class WriteSession {
         break;
       }
       case 'identifier.deprecated':
-        this.#states.set(key(namespace, event.body.identifier), { state: 'deprecated', sunset: event.body.sunset });
+        this.#states.set(key(namespace, event.body.identifier), { state: 'deprecated', sunset: event.body.sunset, at });
         break;
       case 'identifier.archived':
-        this.#states.set(key(namespace, event.body.identifier), { state: 'archived', sunset: null });
+        this.#states.set(key(namespace, event.body.identifier), { state: 'archived', sunset: null, at });
         break;
       case 'identifier.erased':
         // The event names neither value nor entity: the erase operation updates the caches (noteErased).

@@ -9,7 +9,7 @@ import { planMigration } from '../../migrate/plan.js';
 import { rollbackRun } from '../../migrate/rollback.js';
 import { type RunDependencies, type RunOptions, continueRun, requireRun, runMigration } from '../../migrate/runner.js';
 import type { RunRecord } from '../../migrate/runs/run-store.js';
-import { parseWaves } from '../../migrate/waves.js';
+import { DEFAULT_WAVES, parseWaves } from '../../migrate/waves.js';
 import { StableIdError } from '../../model/errors.js';
 import { PROBE_GATE, probeGateCheck, probeGateSpec, readProbeFile } from '../../probe/index.js';
 import type { CliContext } from '../cli-context.js';
@@ -131,7 +131,7 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
     .command('run <module>')
     .description('run the migration in waves, each batch checkpointed, a gate after each wave; resumes an unfinished run of the same migration')
     .addOption(sourceOption())
-    .option('--waves <percents>', 'cumulative percentages of the documents, e.g. 1,10,50,100', '1,10,50,100')
+    .option('--waves <percents>', "cumulative percentages of the documents, e.g. 1,10,50,100 (default: the migration's settings.waves, else 1,10,50,100)")
     .option('--batch-size <n>', 'a fixed batch size (default: adapts to --batch-time)')
     .option('--batch-time <ms>', 'target time per batch', '500')
     .option('--max-rate <n>', 'at most n documents per second')
@@ -159,14 +159,16 @@ Examples:
     .action(async (module: string, opts: Record<string, string | undefined> & { hook?: string[] }) => {
       const gate = await gateOf(opts['gate'] ?? 'auto', opts['probe']);
       const deps = await dependencies(cli, module, opts['source']);
+      const settings = deps.migration.settings ?? {};
       const progress = runProgress(cli);
       let run: RunRecord;
       try {
         run = await runMigration(deps, {
-          waves: parseWaves(opts['waves'] ?? '1,10,50,100'),
-          ...(opts['batchSize'] !== undefined ? { batchSize: count('--batch-size', opts['batchSize'], 1) } : {}),
+          // Flags first, then the migration's own settings.
+          waves: opts['waves'] !== undefined ? parseWaves(opts['waves']) : [...(settings.waves ?? DEFAULT_WAVES)],
+          ...(opts['batchSize'] !== undefined ? { batchSize: count('--batch-size', opts['batchSize'], 1) } : settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
           batchTimeMs: count('--batch-time', opts['batchTime'] ?? '500', 1),
-          ...(opts['maxRate'] !== undefined ? { maxRate: count('--max-rate', opts['maxRate'], 1) } : {}),
+          ...(opts['maxRate'] !== undefined ? { maxRate: count('--max-rate', opts['maxRate'], 1) } : settings.maxRate !== undefined ? { maxRate: settings.maxRate } : {}),
           ...gate,
           errorBudget: count('--error-budget', opts['errorBudget'] ?? '0'),
           actor: cli.actor,

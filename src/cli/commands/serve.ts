@@ -3,6 +3,7 @@ import { openTokenStore } from '../../auth/open-token-store.js';
 import { DEFAULT_BATCH_LIMIT, DEFAULT_CACHE_MAX_AGE } from '../../http/app.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../http/server.js';
 import { StableIdError } from '../../model/errors.js';
+import { openUsageStore } from '../../usage/open-usage-store.js';
 import type { CliContext } from '../cli-context.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -85,6 +86,8 @@ flight and closes the registry. Requests carry "Authorization: Bearer <token>"
 (see stableid token create); reads need the read role unless --open-reads,
 writes the write or steward role. The OpenAPI document is at /v1/openapi.json,
 the docs at /v1/docs. Prometheus metrics are at /metrics, without a token.
+Services report their use of schemes at POST /v1/usage (a read token
+suffices); stableid matrix shows it.
 Requests are traced with OpenTelemetry when an SDK is registered (e.g. with
 node --import); a caller's W3C traceparent makes its span the parent.
 
@@ -117,10 +120,12 @@ export async function serveRegistry(cli: CliContext, opts: ServeOptions): Promis
   const registry = cli.registry(readIndex ? { readIndex: { maxStalenessMs } } : {});
   const port = portText === undefined ? DEFAULT_PORT : portOf(portText);
   const tokens = openTokenStore(cli.database());
-  // The server owns the token store once it listens; until then, this command does.
+  const usage = openUsageStore(cli.database());
+  // The server owns the token and usage stores once it listens; until then, this command does.
   const server = await startServer({
     registry,
     tokens,
+    usage,
     auth: opts.openReads === true ? 'reads-open' : 'required',
     metrics,
     batchLimit,
@@ -131,6 +136,7 @@ export async function serveRegistry(cli: CliContext, opts: ServeOptions): Promis
     logger: { level: opts.logLevel, stream: { write: (line: string) => cli.io.stdout.write(line) } },
   }).catch(async (error: unknown) => {
     await tokens.close();
+    await usage.close();
     throw error;
   });
   cli.note(`stableid: serving ${server.url}/v1 (docs at ${server.url}/v1/docs); SIGTERM or Ctrl-C stops it`);

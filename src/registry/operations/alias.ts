@@ -44,5 +44,5 @@ export async function alias(session: WriteSession, request: AliasRequest): Promi
     },
     { salt, value },
   );
-  return outcome('alias', { namespace, seq: event.seq, scheme: target.name, entity: source.entity, commitment: '', value }, event);
+  return outcome('alias', { namespace, seq: event.seq, scheme: target.name, entity: source.entity, value }, event);
 }

@@ -14,6 +14,7 @@ export async function createNamespace(session: WriteSession, definition: Namespa
   const stewards = [...new Set((definition.stewards ?? []).map((s, i) => requireText(`stewards[${i}]`, s, 200)))].sort();
   const description = optionalText('description', definition.description, 2000);
   const existing = await session.findNamespace(name);
+  if (!existing) (await session.guard()).namespaceCreated(name);
   if (existing) {
     const same = existing.owner === owner && canonicalJson([...existing.stewards].sort()) === canonicalJson(stewards) && existing.description === description;
     if (same) return unchanged(name, null);
@@ -38,6 +39,7 @@ export async function addScheme(session: WriteSession, namespace: string, name: 
       { namespace, scheme: name },
     );
   }
+  (await session.guard()).schemeAdded(namespace, name);
   const event = await session.emit(namespace, { type: 'scheme.added', body: { scheme: name, format: parsed } });
   return { namespace, scheme: name, changed: true, seq: event.seq };
 }
@@ -60,6 +62,11 @@ export async function deprecateScheme(
     throw new StableIdError('STATE_CONFLICT', `scheme ${namespace}/${name} is archived and cannot be deprecated`, { namespace, scheme: name });
   }
   if (scheme.state === 'deprecated' && scheme.sunset === sunset && scheme.replacement === replacement) return unchanged(namespace, name);
+  if ((await session.guard()).schemeDeprecated(namespace, name, sunset) === 'hold') {
+    const request = { namespace, scheme: name, sunset, replacement };
+    const summary = `deprecate scheme ${namespace}/${name}, sunset ${sunset.slice(0, 10)}${replacement ? `, replaced by ${replacement}` : ''}`;
+    return { ...unchanged(namespace, name), pending: await session.hold(namespace, 'deprecate-scheme', request, summary) };
+  }
   const event = await session.emit(namespace, { type: 'scheme.deprecated', body: { scheme: name, sunset, replacement } });
   return { namespace, scheme: name, changed: true, seq: event.seq };
 }
@@ -68,6 +75,9 @@ export async function deprecateScheme(
 export async function archiveScheme(session: WriteSession, namespace: string, name: string): Promise<DefinitionOutcome> {
   const scheme = await session.scheme(namespace, name);
   if (scheme.state === 'archived') return unchanged(namespace, name);
+  if ((await session.guard()).schemeArchived(namespace, name, scheme.state === 'deprecated' ? scheme.stateAt : null) === 'hold') {
+    return { ...unchanged(namespace, name), pending: await session.hold(namespace, 'archive-scheme', { namespace, scheme: name }, `archive scheme ${namespace}/${name}`) };
+  }
   const event = await session.emit(namespace, { type: 'scheme.archived', body: { scheme: name } });
   return { namespace, scheme: name, changed: true, seq: event.seq };
 }

@@ -11,6 +11,11 @@ import { outcome } from './outcome.js';
 export async function erase(session: WriteSession, request: EraseRequest): Promise<WriteOutcome> {
   const { namespace } = request;
   const record = await session.locate(namespace, request.identifier);
+  if ((await session.guard()).erasure() === 'hold') {
+    const held = { op: 'erase', namespace, identifier: { scheme: record.scheme, value: record.value ?? '' } };
+    const pending = await session.hold(namespace, 'erase', held, `erase ${namespace}/${record.scheme} ${record.value ?? ''}`);
+    return { ...outcome('erase', record, null), pending };
+  }
   const event = await session.emit(namespace, {
     type: 'identifier.erased',
     body: { identifier: record.seq, commitment: record.commitment },

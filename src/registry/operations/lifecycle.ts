@@ -25,6 +25,7 @@ export async function deprecateIdentifier(session: WriteSession, request: Deprec
       state: current.state,
     });
   }
+  (await session.guard()).identifierDeprecated({ namespace, scheme: record.scheme, identifier: record.value ?? `#${record.seq}` }, record.createdAt, sunset);
   const event = await session.emit(namespace, { type: 'identifier.deprecated', body: { identifier: record.seq, sunset } });
   return outcome('deprecate', record, event);
 }
@@ -37,6 +38,8 @@ export async function archiveIdentifier(session: WriteSession, request: ArchiveR
   // An archived scheme is terminal, so its identifiers are already archived for good.
   const scheme = await session.scheme(namespace, record.scheme);
   if (current.state === 'archived' || scheme.state === 'archived') return outcome('archive', record, null);
+  const subject = { namespace, scheme: record.scheme, identifier: record.value ?? `#${record.seq}` };
+  (await session.guard()).identifierArchived(subject, record.createdAt, current.state === 'deprecated' ? current.at : null);
   const event = await session.emit(namespace, { type: 'identifier.archived', body: { identifier: record.seq } });
   return outcome('archive', record, event);
 }

@@ -39,5 +39,5 @@ export async function register(session: WriteSession, request: RegisterRequest, 
     { type: 'identifier.registered', body: { entity, scheme: scheme.name, commitment: commitValue(salt, value), binding } },
     { salt, value },
   );
-  return outcome('register', { namespace: request.namespace, seq: event.seq, scheme: scheme.name, entity, commitment: '', value }, event);
+  return outcome('register', { namespace: request.namespace, seq: event.seq, scheme: scheme.name, entity, value }, event);
 }

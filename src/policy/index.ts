@@ -1,0 +1,11 @@
+export { type CheckReport, checkReport, renderCheck, toJunit, toSarif } from './check-report.js';
+export { type Contract, type ContractNamespace, type ContractScheme, HOOK_TRIGGERS, type HookTrigger, type LifecycleHook, parseContract, readContract } from './contract.js';
+export { type ContractPlan, type PlannedChange, planContract } from './contract-plan.js';
+export { type MigrationUnderCheck, checkMigration } from './migration-check.js';
+export { parsePolicy, readPolicy } from './policy-file.js';
+export { type DocumentPath, type SourceLocation, SourceFile } from './source-file.js';
+export { type MigrationToCheck, applyContract, planAgainst, runCheck } from './workflow.js';
+export type { ChangeRequest, ChangeStatus, ContractRecord, GovernanceState, HookRun } from '../registry/governance.js';
+export type { Finding, FindingLocation, Subject } from '../registry/policy/judgement.js';
+export { BASELINE_POLICY, type Policy, type RuleSetting, type Waiver } from '../registry/policy/policy.js';
+export { RULES, RULE_IDS, type RuleId, type Severity } from '../registry/policy/rules.js';
