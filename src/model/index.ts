@@ -6,3 +6,4 @@ export { hashEvent } from './events.js';
 export { canonicalJson, commitValue, GENESIS_HASH } from './hashing.js';
 export * from './merkle/index.js';
 export * from './proof/index.js';
+export * from './flags.js';
