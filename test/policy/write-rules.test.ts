@@ -61,6 +61,19 @@ describe('policy at write time: each rule refuses what breaks it and lets the re
     await g.close();
   });
 
+  it('deprecation-window for schemes: a sunset too close, an archive too soon after the deprecation', async () => {
+    const g = await governed();
+    // Unprotected here, so that the writes are judged and carried out rather than held.
+    await applyContract(g.registry, contractOf(ORDER_CONTRACT.replace('protected: true', 'protected: false').replace('contract: 1.0.0', 'contract: 1.0.1')));
+    await refused(g.registry, 'deprecation-window', () => g.registry.deprecateScheme('order', 'v1', '2025-01-20', 'v2'));
+    await refused(g.registry, 'deprecation-window', () => g.registry.archiveScheme('order', 'v1'));
+    assert.equal((await g.registry.deprecateScheme('order', 'v1', '2025-03-01', 'v2')).changed, true);
+    await refused(g.registry, 'deprecation-window', () => g.registry.archiveScheme('order', 'v1'));
+    g.clock.advance(31 * DAY);
+    assert.equal((await g.registry.archiveScheme('order', 'v1')).changed, true);
+    await g.close();
+  });
+
   it('a waiver sets a rule aside for its subject until it expires', async () => {
     const waived = `${STRICT_POLICY}
 waivers:
