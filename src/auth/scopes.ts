@@ -44,12 +44,15 @@ export type Operation =
   | 'token.revoke'
   | 'change.list'
   | 'change.decide'
+  | 'flag.read'
+  | 'flag.set'
   | 'usage.report';
 
 /**
  * The role each operation needs in its namespace. Retiring identifiers,
  * erasing values and changing schemes break clients, hence stewards; what
  * spans namespaces (creating one, managing tokens) needs admin on `*`.
+ * Transition stages and exposure flags steer live traffic, hence stewards too.
  * `list` is checked per namespace: a listing of all namespaces shows those
  * the token may read. `usage.report` (counts of a service's use of schemes)
  * needs read in every namespace the report names.
@@ -76,6 +79,8 @@ export const REQUIRED_ROLE: Readonly<Record<Operation, Role>> = Object.freeze({
   'token.revoke': 'admin',
   'change.list': 'read',
   'change.decide': 'steward',
+  'flag.read': 'read',
+  'flag.set': 'steward',
   'usage.report': 'read',
 });
 

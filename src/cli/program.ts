@@ -8,6 +8,7 @@ import { addCheckpointCommands } from './commands/checkpoint.js';
 import { addDefinitionCommands } from './commands/definitions.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addDiffCommand } from './commands/diff.js';
+import { addFlagCommands } from './commands/flags.js';
 import { addGovernanceCommands } from './commands/governance.js';
 import { addImportCommand } from './commands/import.js';
 import { addKeyCommands } from './commands/keys.js';
@@ -65,6 +66,7 @@ Examples:
   addKeyCommands(program, cli);
   addDiffCommand(program, cli);
   addGovernanceCommands(program, cli);
+  addFlagCommands(program, cli);
   addMigrateCommands(program, cli);
   addProbeCommands(program, cli);
   addChangelogCommand(program, cli);

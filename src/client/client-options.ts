@@ -4,6 +4,8 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { type CacheOptions, DEFAULT_CACHE } from './cache.js';
 import { type CircuitBreakerOptions, DEFAULT_BREAKER } from './circuit-breaker.js';
 import { type Clock, systemClock } from './clock.js';
+import type { FlagReaderOptions } from './flag-reader.js';
+import { type ProofConfig, type ProofOptions, proofConfig } from './proof-check.js';
 import type { TransportOptions } from './transport.js';
 
 export interface ClientOptions {
@@ -20,6 +22,8 @@ export interface ClientOptions {
   readonly breaker?: CircuitBreakerOptions;
   /** The in-process cache; false for none (every lookup goes to the service). */
   readonly cache?: CacheOptions | false;
+  /** The cache of transition flags and the flags assumed while none can be read (`client.flags`). */
+  readonly flags?: Omit<FlagReaderOptions, 'clock'>;
   /** How long single lookups are gathered into one batch request (default 2 ms). */
   readonly batchWindowMs?: number;
   /** The most identifiers one batch request names: the service's batch limit (default 1000). */
@@ -31,6 +35,8 @@ export interface ClientOptions {
    * on close and every `intervalMs` (default 60 s; 0 for only on close).
    */
   readonly snapshot?: { readonly path: string; readonly intervalMs?: number };
+  /** The registry's public keys, pinned, that `resolveVerified` checks proofs against; without them it is refused. */
+  readonly proofs?: ProofOptions;
   /** The time the cache and the circuit breakers read (default `Date.now`). */
   readonly clock?: Clock;
   /** The jitter source, [0, 1) (default `Math.random`). */
@@ -44,6 +50,7 @@ export interface ClientConfig extends Omit<TransportOptions, 'clock' | 'random'>
   readonly batchLimit: number;
   readonly metrics: ClientOptions['metrics'] | undefined;
   readonly snapshot: { readonly path: string; readonly intervalMs: number } | null;
+  readonly proofs: ProofConfig | null;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -73,6 +80,7 @@ export function clientConfig(options: ClientOptions): ClientConfig {
     batchLimit,
     metrics: options.metrics,
     snapshot: options.snapshot === undefined ? null : Object.freeze({ path: options.snapshot.path, intervalMs: options.snapshot.intervalMs ?? 60_000 }),
+    proofs: options.proofs === undefined ? null : proofConfig(options.proofs),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
   });

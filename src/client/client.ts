@@ -1,13 +1,16 @@
 import { type Attributes, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { type ErrorCode, isStableIdError, toStableIdError } from '../model/errors.js';
+import { type ErrorCode, StableIdError, isStableIdError, toStableIdError } from '../model/errors.js';
 import type { Resolution, Translation } from '../model/types.js';
 import type { Answer, BatchItem, Outcome } from './answer.js';
 import { LookupCache } from './cache.js';
 import { ClientStats } from './client-stats.js';
 import { type ClientConfig, type ClientOptions, clientConfig } from './client-options.js';
+import { FlagReader } from './flag-reader.js';
+import { HttpFlagSource } from './http-flag-source.js';
 import { type LookupKey, batchGroupOf, lookupKey } from './lookup-key.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { withSource } from './problem-error.js';
+import { ProofCheck, type VerifiedAnswer, type VerifiedResolveOptions } from './proof-check.js';
 import { type LookupValue, ServiceReads, valuesOf } from './service-reads.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { traceparentOf } from './traceparent.js';
@@ -70,6 +73,7 @@ export class StableIdClient {
   readonly #reads: ServiceReads;
   readonly #cache: LookupCache<LookupValue> | null;
   readonly #batcher: MicroBatcher<Queued, LookupValue>;
+  readonly #proofs: ProofCheck | null;
   readonly #tracer = trace.getTracer(CLIENT_TRACER_NAME);
   readonly #inflight = new Map<string, Promise<Outcome<LookupValue>>>();
   readonly #background = new Set<Promise<void>>();
@@ -78,12 +82,16 @@ export class StableIdClient {
   #closing: Promise<void> | null = null;
   /** Counts of where lookups were answered from. */
   readonly stats = new ClientStats();
+  /** The service's transition flags (stages, exposure), through the client's transport with a cache of their own; a flag read never rejects. */
+  readonly flags: FlagReader;
 
   constructor(options: ClientOptions) {
     const config = clientConfig(options);
     this.#config = config;
     this.#transport = new HttpTransport({ ...config, endpoints: config.endpoints });
     this.#reads = new ServiceReads(this.#transport);
+    this.#proofs = config.proofs === null ? null : new ProofCheck(this.#reads, config.proofs, this.#tracer, this.stats);
+    this.flags = new FlagReader(new HttpFlagSource(this.#transport), { ...options.flags, clock: config.clock });
     this.#cache = config.cache === null ? null : new LookupCache<LookupValue>(config.cache, config.clock);
     this.#batcher = new MicroBatcher<Queued, LookupValue>({
       windowMs: config.batchWindowMs,
@@ -112,6 +120,20 @@ export class StableIdClient {
     const scheme = options?.scheme;
     const answer = this.#fresh('translate', namespace, value, scheme, to) ?? this.#lookup(lookupKey('translate', namespace, value, scheme, to));
     return answer as Promise<Answer<Translation>>;
+  }
+
+  /**
+   * {@link resolve}, proven: asks the service for the resolution with its
+   * mapping proof and checks the proof offline against the keys pinned in
+   * the `proofs` option before answering (`verified: true`, with the
+   * checkpoint and the proof). A proof that fails is refused: SIGNATURE_INVALID
+   * when no pinned key signed its checkpoint, PROOF_FAILED when it does not
+   * prove the answer or answers another question. Always asks the service:
+   * the cache is neither read nor written. INVALID_ARGUMENT without `proofs`.
+   */
+  resolveVerified(namespace: string, value: string, options: VerifiedResolveOptions = {}): Promise<VerifiedAnswer<Resolution>> {
+    if (this.#proofs === null) return Promise.reject(new StableIdError('INVALID_ARGUMENT', 'resolveVerified needs the client option proofs: the public keys to verify against', { field: 'proofs' }));
+    return this.#proofs.resolve(namespace, value, options);
   }
 
   /** Resolves each identifier; each item succeeds or fails on its own, in the order asked. Never rejects. */
@@ -143,6 +165,7 @@ export class StableIdClient {
     while (this.#inflight.size > 0 || this.#background.size > 0) {
       await Promise.allSettled([...this.#inflight.values(), ...this.#background]);
     }
+    await this.flags.idle();
   }
 
   /** Writes the cached answers to the snapshot file (atomically); nothing without a snapshot path. Writes run one at a time. */

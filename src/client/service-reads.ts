@@ -11,6 +11,12 @@ const segment = encodeURIComponent;
 
 const schemeQuery = (scheme: string | undefined): string => (scheme === undefined ? '' : `?scheme=${segment(scheme)}`);
 
+/** The query of a single-identifier read. */
+export interface IdentifierQuery {
+  readonly scheme?: string | undefined;
+  readonly asOf?: string | undefined;
+}
+
 interface BatchAnswer {
   readonly results: readonly ({ ok: true; result: LookupValue } | { ok: false; error: unknown })[];
 }
@@ -32,6 +38,26 @@ export class ServiceReads {
     const path = key.kind === 'resolve' ? base : `${base}/translations/${segment(key.to ?? '')}`;
     const response = await this.#transport.send({ method: 'GET', path: `${path}${schemeQuery(key.scheme)}`, traceparent });
     if (response.status === 200) return { ok: true, value: response.body as LookupValue };
+    return { ok: false, error: errorOfProblem(response.body, response.status) };
+  }
+
+  /** The mapping proof of one identifier's resolution (the proof route), by GET: never cached, never batched. */
+  proof(namespace: string, value: string, query: IdentifierQuery, traceparent: string | undefined): Promise<Outcome<unknown>> {
+    return this.#identifier(`/v1/namespaces/${segment(namespace)}/identifiers/${segment(value)}/proof`, query, traceparent);
+  }
+
+  /** One identifier's resolution, by GET with any `asOf`: never cached, never batched. */
+  resolution(namespace: string, value: string, query: IdentifierQuery, traceparent: string | undefined): Promise<Outcome<unknown>> {
+    return this.#identifier(`/v1/namespaces/${segment(namespace)}/identifiers/${segment(value)}`, query, traceparent);
+  }
+
+  async #identifier(path: string, query: IdentifierQuery, traceparent: string | undefined): Promise<Outcome<unknown>> {
+    const search = new URLSearchParams();
+    if (query.scheme !== undefined) search.set('scheme', query.scheme);
+    if (query.asOf !== undefined) search.set('asOf', query.asOf);
+    const text = search.toString();
+    const response = await this.#transport.send({ method: 'GET', path: text === '' ? path : `${path}?${text}`, traceparent });
+    if (response.status === 200) return { ok: true, value: response.body };
     return { ok: false, error: errorOfProblem(response.body, response.status) };
   }
 

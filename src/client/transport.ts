@@ -16,14 +16,16 @@ export interface TransportOptions {
   readonly random: () => number;
 }
 
-/** A read sent to the service: idempotent, so it may be retried on any endpoint. */
+/** A request sent to the service: idempotent (a read, or a PUT of a whole state), so it may be retried on any endpoint. */
 export interface ServiceRead {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   /** The path and query, from the service root. */
   readonly path: string;
   readonly body?: unknown;
   /** A W3C traceparent to send, or undefined. */
   readonly traceparent?: string | undefined;
+  /** Further request headers (e.g. `x-reason`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The service's answer: any status below 500, with its JSON body. */
@@ -105,7 +107,7 @@ export class HttpTransport {
 
   /** One attempt: resolves with a response below 500, throws on anything else. */
   async #fetch(endpoint: Endpoint, read: ServiceRead): Promise<ServiceResponse> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    const headers: Record<string, string> = { ...read.headers, accept: 'application/json, application/problem+json' };
     if (read.body !== undefined) headers['content-type'] = 'application/json';
     if (this.#options.token !== undefined) headers['authorization'] = `Bearer ${this.#options.token}`;
     if (read.traceparent !== undefined) headers['traceparent'] = read.traceparent;

@@ -18,6 +18,7 @@ import { batchRoutes } from './routes/batch-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { changeRoutes } from './routes/change-routes.js';
+import { flagRoutes } from './routes/flag-routes.js';
 import { historyRoutes } from './routes/history-routes.js';
 import { identifierRoutes } from './routes/identifier-routes.js';
 import { importRoutes } from './routes/import-routes.js';
@@ -125,6 +126,7 @@ export function buildApp(options: AppOptions): HttpApp {
     identifierRoutes(scope, context);
     historyRoutes(scope, context);
     changeRoutes(scope, context);
+    flagRoutes(scope, context);
     batchRoutes(scope, context);
     writeRoutes(scope, context);
     importRoutes(scope, context);

@@ -3,8 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A cacheable read: its 200 answers get an ETag and Cache-Control, and If-None-Match is honoured. */
-    cache?: boolean;
+    /**
+     * A cacheable read: its 200 answers get an ETag and Cache-Control, and
+     * If-None-Match is honoured. `revalidate`: clients keep it but ask again
+     * every time (`no-cache`), for answers that must change within seconds.
+     */
+    cache?: boolean | 'revalidate';
   }
 }
 
@@ -38,12 +42,13 @@ export function maxAgeOf(policy: CachePolicy, namespace: string | undefined): nu
  */
 export function registerCaching(app: FastifyInstance, policy: CachePolicy): void {
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (reply.routeOptions.config.cache !== true || reply.statusCode !== 200) return payload;
+    const cache = reply.routeOptions.config.cache;
+    if ((cache !== true && cache !== 'revalidate') || reply.statusCode !== 200) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const etag = etagOf(payload);
     reply.header('etag', etag);
     const namespace = (request.params as { namespace?: string } | undefined)?.namespace;
-    reply.header('cache-control', `max-age=${maxAgeOf(policy, namespace)}`);
+    reply.header('cache-control', cache === 'revalidate' ? 'no-cache' : `max-age=${maxAgeOf(policy, namespace)}`);
     const ifNoneMatch = request.headers['if-none-match'];
     if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, etag)) {
       reply.code(304);

@@ -18,6 +18,10 @@ export const LATENCY = {
   lookup: 'Answered from the in-memory read index: about 0.3 ms of service time; at 50 concurrent clients p50 ≈ 13 ms and p99 ≈ 50 ms, most of it queueing.',
   batch: 'Linear in the batch: about 40–70 µs of service time per identifier, so a batch of 1,000 takes 40–70 ms; batches queue behind one another.',
   page: 'Linear in the page size (`limit`): one range read of the event log.',
+  proof:
+    'Built from a store snapshot, not the read index: the resolution, the events it rests on and an inclusion proof per event from the stored Merkle tiles. ' +
+    'On SQLite, about 2.5 ms of service time over a log of 5,000 events and about 16 ms over 1,000,001 (about 60 proofs/s per process, bench/checkpoint.bench.ts). ' +
+    "The answer grows with the log only logarithmically: each event's path holds at most ⌈log2 size⌉ hashes (a few KB in all).",
   write: 'One transaction appending one hash-chained event: a few milliseconds, most of it the store making the write durable.',
   import: 'Linear in the lines: roughly 15,000–20,000 identifiers per second on SQLite, written in transactions of up to 1,000 lines.',
 } as const;

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { MAPPING_PROOF_FORMAT } from '../model/proof/mapping-proof.js';
 
 /**
  * The JSON schemas of the HTTP API: Fastify validates requests and
@@ -139,6 +140,31 @@ export const HistorySchema = Type.Object({
   next: Nullable(Type.Integer({ description: 'Pass as `after` for the next page; null on the last page.' })),
 });
 
+const NodeHash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'A SHA-256 node hash of the Merkle tree, 64 lowercase hex digits.' });
+
+export const MappingProofSchema = Type.Object(
+  {
+    format: Type.Literal(MAPPING_PROOF_FORMAT),
+    checkpoint: Type.String({ description: "The signed checkpoint note the proofs are against (the namespace's latest), as `stableid checkpoint` writes it." }),
+    resolution: Type.Ref('Resolution'),
+    events: Type.Array(
+      Type.Object({
+        event: EventSchema,
+        path: Type.Array(NodeHash, { description: "The event's inclusion proof as leaf seq − 1 of the checkpoint's tree, nearest sibling first." }),
+      }),
+      { description: 'Every event the resolution rests on, oldest first.' },
+    ),
+    salts: Type.Record(Type.String(), Type.String(), { description: "The salt of each identifier value shown, by the identifier's seq: it opens the value commitment in the identifier's event." }),
+  },
+  {
+    $id: 'MappingProof',
+    description:
+      "A resolution with the proof that the registry's signed log holds it, verifiable offline with the registry's public key " +
+      '(`stableid verify --proof <file> --public-key <file>`, or `verifyMappingProof`). It proves each fact shown was recorded in the log as of the checkpoint, ' +
+      'not that no later event changed it.',
+  },
+);
+
 export const WriteOutcomeSchema = Type.Object(
   {
     op: Type.String(),
@@ -155,7 +181,18 @@ export const WriteOutcomeSchema = Type.Object(
 );
 
 /** The schemas that responses refer to by $ref; registered once with app.addSchema. */
-export const SHARED_SCHEMAS = [NamespaceSchema, SchemeFormatSchema, SchemeSchema, IdentifierViewSchema, ResolutionSchema, TranslationSchema, DeprecationSchema, ProblemSchema, WriteOutcomeSchema];
+export const SHARED_SCHEMAS = [
+  NamespaceSchema,
+  SchemeFormatSchema,
+  SchemeSchema,
+  IdentifierViewSchema,
+  ResolutionSchema,
+  TranslationSchema,
+  DeprecationSchema,
+  ProblemSchema,
+  WriteOutcomeSchema,
+  MappingProofSchema,
+];
 
 // ── request parts ───────────────────────────────────────────────────────
 

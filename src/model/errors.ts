@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   CHECKPOINT_NOT_FOUND: 'The namespace has no checkpoint of that size, or none that covers the events asked about yet.',
   CHECKPOINT_FORMAT: 'A checkpoint note, public key file or proof document cannot be read.',
   SIGNATURE_INVALID: 'A signature does not verify with the key it names, the key was not valid at the time signed, or no trusted key signed at all.',
-  PROOF_FAILED: 'A Merkle proof does not verify: the log is not an append-only extension of the checkpoint (history was rewritten), or the proven event is not in the tree.',
+  PROOF_FAILED: 'A Merkle proof does not verify: the log is not an append-only extension of the checkpoint (history was rewritten), the proven event is not in the tree, or a mapping proof does not prove the answer it came with.',
   REGISTRIES_DIFFER: 'Two registries compared by `stableid diff` do not hold the same mappings.',
   PROBE_FAILED: 'A probe replay found recorded identifiers that are no longer recognized, resolve to another entity, or could not be looked up.',
   QUALITY_BELOW_MINIMUM: 'A namespace scores below the data quality minimum asked for (`stableid quality --min-score`).',

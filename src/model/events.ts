@@ -1,3 +1,4 @@
+import type { ExposureFlag, StageFlag } from './flags.js';
 import type { SchemeFormat } from './formats/index.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
 import type { JsonObject } from './json.js';
@@ -39,6 +40,10 @@ export interface EventBodies {
   'change.rejected': { request: number };
   /** A lifecycle hook of the contract ran: what, for which change, and how it ended. */
   'hook.ran': { namespace: string; scheme: string | null; trigger: string; hook: string; ok: boolean; detail: string };
+  /** A consumer's transition stage in a namespace set (a skip or a move back carries its reason in the event's reason). */
+  'flag.stage.set': StageFlag;
+  /** Whether a consumer is shown a scheme's identifiers, set. */
+  'flag.exposure.set': ExposureFlag;
 }
 
 /** The registry-wide log of governance events; not a valid namespace name, so no namespace can take it. */
@@ -63,6 +68,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'change.approved',
   'change.rejected',
   'hook.ran',
+  'flag.stage.set',
+  'flag.exposure.set',
 ];
 
 /** An event as the registry decides it, before it is placed in the chain. */

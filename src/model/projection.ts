@@ -94,6 +94,8 @@ export function projectEvent(event: PlacedEvent, secret: EventSecret | undefined
     case 'change.approved':
     case 'change.rejected':
     case 'hook.ran':
+    case 'flag.stage.set':
+    case 'flag.exposure.set':
       break;
   }
   return { rows: into, erases: null };

@@ -1,4 +1,5 @@
 import { type ChainedEvent, GOVERNANCE_LOG, type PlacedEvent } from '../model/events.js';
+import type { ExposureFlag, StageFlag } from '../model/flags.js';
 import type { JsonObject } from '../model/json.js';
 import { type Policy, policyFromJson } from './policy/policy.js';
 import type { StoreReader } from '../store/store.js';
@@ -49,7 +50,8 @@ export interface HookRun {
 /**
  * The registry's governance as its log records it: the policy in force
  * (none until one is applied: an ungoverned registry enforces nothing), the
- * last contract applied, change requests and hook runs.
+ * last contract applied, change requests, hook runs, and the flags of
+ * each namespace's transition.
  */
 export interface GovernanceState {
   /** The governance log's head when read. */
@@ -58,15 +60,20 @@ export interface GovernanceState {
   readonly contract: { readonly version: string; readonly namespaces: ReadonlyMap<string, ContractRecord> } | null;
   readonly changes: ReadonlyMap<number, ChangeRequest>;
   readonly hookRuns: readonly HookRun[];
+  /** The latest stage flag of each (namespace, consumer), in the order first set. */
+  readonly stages: readonly StageFlag[];
+  /** The latest exposure flag of each (namespace, scheme, consumer), in the order first set. */
+  readonly exposure: readonly ExposureFlag[];
 }
 
-export const UNGOVERNED: GovernanceState = { seq: 0, policy: null, contract: null, changes: new Map(), hookRuns: [] };
+export const UNGOVERNED: GovernanceState = { seq: 0, policy: null, contract: null, changes: new Map(), hookRuns: [], stages: [], exposure: [] };
 
 /** Folds governance events, oldest first, into the state before them. */
 export function foldGovernance(before: GovernanceState, events: readonly PlacedEvent[]): GovernanceState {
   let { policy, contract, seq } = before;
   const changes = new Map(before.changes);
   const hookRuns = [...before.hookRuns];
+  let { stages, exposure } = before;
   for (const event of events) {
     seq = event.seq;
     switch (event.type) {
@@ -113,11 +120,27 @@ export function foldGovernance(before: GovernanceState, events: readonly PlacedE
       case 'hook.ran':
         hookRuns.push({ seq: event.seq, ...event.body, at: event.at });
         break;
+      case 'flag.stage.set': {
+        const { namespace, consumer } = event.body;
+        stages = replaced(stages, event.body, (flag) => flag.namespace === namespace && flag.consumer === consumer);
+        break;
+      }
+      case 'flag.exposure.set': {
+        const { namespace, scheme, consumer } = event.body;
+        exposure = replaced(exposure, event.body, (flag) => flag.namespace === namespace && flag.scheme === scheme && flag.consumer === consumer);
+        break;
+      }
       default:
         break;
     }
   }
-  return { seq, policy, contract, changes, hookRuns };
+  return { seq, policy, contract, changes, hookRuns, stages, exposure };
+}
+
+/** `list` with `item` in place of the entry `same` finds, or added at its end; a new array, so states already handed out never change. */
+function replaced<T>(list: readonly T[], item: T, same: (entry: T) => boolean): readonly T[] {
+  const at = list.findIndex(same);
+  return at < 0 ? [...list, item] : list.map((entry, i) => (i === at ? item : entry));
 }
 
 /** The state the governance log's events, oldest first, make. */

@@ -1,4 +1,5 @@
-import type { IdentifierKey, Store } from '../store/store.js';
+import type { IdentifierKey, Store, StoreReader } from '../store/store.js';
+import type { GovernanceState } from './governance.js';
 import { NamespaceIndex } from './namespace-index.js';
 import type { ResolverReader } from './resolver.js';
 import type { Maybe } from './steps.js';
@@ -52,6 +53,8 @@ export class ReadIndex {
   #writes = 0;
   #warming: Promise<void> | null = null;
   #warm = false;
+  /** The governance state for reads, and when the store last confirmed it. */
+  #governance: { state: GovernanceState; checkedAt: number; checkedWrites: number } | null = null;
 
   constructor(store: Store, options: ReadIndexOptions = {}) {
     this.#store = store;
@@ -82,6 +85,22 @@ export class ReadIndex {
   /** Makes every namespace check the store before its next answer, whatever `maxStalenessMs` allows: the owner has just written. */
   expire(): void {
     this.#writes += 1;
+  }
+
+  /**
+   * The governance state reads are answered by (their exposure flags), held
+   * as fresh as the namespaces: `load` (the registry's loader, which reads
+   * the governance log again only when its head has moved) asks the store at
+   * most every `maxStalenessMs`, and after each of the owner's writes.
+   */
+  async governance(load: (reader: StoreReader) => Promise<GovernanceState>): Promise<GovernanceState> {
+    const writes = this.#writes;
+    const held = this.#governance;
+    if (held && held.checkedWrites === writes && this.#clock() - held.checkedAt < this.#maxStalenessMs) return held.state;
+    const checkedAt = this.#clock();
+    const state = await this.#store.read(load);
+    this.#governance = { state, checkedAt, checkedWrites: writes };
+    return state;
   }
 
   /** The namespaces held in memory, with the seq each reflects. */

@@ -22,6 +22,8 @@ import {
 } from './checkpoints.js';
 import { addScheme, archiveScheme, createNamespace, deprecateScheme } from './operations/definitions.js';
 import { applyContractRecord, applyPolicy, decidable, decide } from './operations/governance.js';
+import { type ExposureInput, type ExposureOutcome, type NamespaceFlags, type StageInput, type StageOutcome, flagsOf, requireConsumer, setExposure, setStage } from './operations/flags.js';
+import { shownTo } from './exposure.js';
 import { type ChangeRequest, type ContractRecord, type GovernanceState, type HookRun, UNGOVERNED, readGovernance } from './governance.js';
 import { type HookOutcome, type HookRunner, hookLabel, runHook } from './lifecycle-hooks.js';
 import type { Policy } from './policy/policy.js';
@@ -129,6 +131,12 @@ export interface BatchReport {
 export interface ReadOptions {
   /** An ISO 8601 instant: answer with what was true then. */
   readonly asOf?: string | null;
+  /**
+   * The consumer (service) asking, or `*`: the answer is what the exposure
+   * flags in force show it (see `shownTo`). Without one, everything is
+   * shown: the registry's own view, as the CLI and library calls see it.
+   */
+  readonly consumer?: string;
 }
 
 /** One answer of a batch read: a result, or the error for that item alone. */
@@ -351,22 +359,16 @@ export class Registry {
   // ── reads ───────────────────────────────────────────────────────────────
 
   async resolve(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<Resolution> {
-    const asOf = readInstant(options);
-    return this.#readNamespace(namespace, (reader) => new Resolver(reader, asOf).resolve(namespace, ref));
+    return this.#resolver(namespace, options, (resolver) => resolver.resolve(namespace, ref));
   }
 
   async translate(namespace: string, ref: IdentifierRef, toScheme: string, options: ReadOptions = {}): Promise<Translation> {
-    const asOf = readInstant(options);
-    return this.#readNamespace(namespace, (reader) => new Resolver(reader, asOf).translate(namespace, ref, toScheme));
+    return this.#resolver(namespace, options, (resolver) => resolver.translate(namespace, ref, toScheme));
   }
 
   /** Resolves many identifiers from one snapshot; each item succeeds or fails on its own. */
   async resolveMany(namespace: string, refs: readonly IdentifierRef[], options: ReadOptions = {}): Promise<ItemResult<Resolution>[]> {
-    const asOf = readInstant(options);
-    return this.#readNamespace(namespace, async (reader) => {
-      const resolver = new Resolver(reader, asOf);
-      return settleEach(refs, (ref) => resolver.resolve(namespace, ref));
-    });
+    return this.#resolver(namespace, options, (resolver) => settleEach(refs, (ref) => resolver.resolve(namespace, ref)));
   }
 
   /**
@@ -407,11 +409,7 @@ export class Registry {
   }
 
   async translateMany(namespace: string, refs: readonly IdentifierRef[], toScheme: string, options: ReadOptions = {}): Promise<ItemResult<Translation>[]> {
-    const asOf = readInstant(options);
-    return this.#readNamespace(namespace, async (reader) => {
-      const resolver = new Resolver(reader, asOf);
-      return settleEach(refs, (ref) => resolver.translate(namespace, ref, toScheme));
-    });
+    return this.#resolver(namespace, options, (resolver) => settleEach(refs, (ref) => resolver.translate(namespace, ref, toScheme)));
   }
 
   /** The namespace's events after `afterSeq`, oldest first. */
@@ -489,6 +487,28 @@ export class Registry {
       await session.flush();
       return { change };
     });
+  }
+
+  /** The namespace's transition stages and exposure flags, as the governance log holds them. */
+  flags(namespace: string): Promise<NamespaceFlags> {
+    return this.#store.read(async (reader) => {
+      await requireNamespace(reader, namespace);
+      return flagsOf(await this.#loadGovernance(reader), namespace);
+    });
+  }
+
+  /**
+   * Sets a consumer's transition stage. A skip or a move back needs
+   * `context.reason` (rule stage-order, always on: in an ungoverned registry
+   * too); the same flag again writes nothing (`seq: null`).
+   */
+  setStage(input: StageInput, context: CallContext = {}): Promise<StageOutcome> {
+    return this.#define(context, (session, reason) => setStage(session, input, reason));
+  }
+
+  /** Sets whether a consumer is shown a scheme's identifiers, which resolve and translate then honour for it. */
+  setExposure(input: ExposureInput, context: CallContext = {}): Promise<ExposureOutcome> {
+    return this.#define(context, (session) => setExposure(session, input));
   }
 
   /**
@@ -598,7 +618,11 @@ export class Registry {
    */
   async resolveWithProof(namespace: string, ref: IdentifierRef, options: ReadOptions = {}): Promise<MappingProof> {
     const asOf = readInstant(options);
-    return this.#store.read(async (reader) => proveResolution(reader, await new Resolver(reader, asOf).resolve(namespace, ref)));
+    const consumer = options.consumer === undefined ? undefined : requireConsumer(options.consumer);
+    return this.#store.read(async (reader) => {
+      const shown = consumer === undefined ? null : shownTo(await this.#loadGovernance(reader), namespace, consumer);
+      return proveResolution(reader, await new Resolver(reader, asOf, shown).resolve(namespace, ref));
+    });
   }
 
   async close(): Promise<void> {
@@ -640,6 +664,25 @@ export class Registry {
   /** A read of one namespace: from the read index when there is one, else from a store snapshot. */
   #readNamespace<T>(namespace: string, fn: (reader: ResolverReader) => Maybe<T>): Promise<T> {
     return this.#index ? this.#index.read(namespace, fn) : this.#store.read(async (reader) => fn(reader));
+  }
+
+  /**
+   * Answers with a resolver of the namespace as `options` ask: as of an
+   * instant, and as a consumer is shown it. For a consumer, the governance
+   * state comes from the same snapshot (without the read index: one more
+   * small read, of the governance log's head), or from the read index's
+   * copy, checked as often as its namespaces and alongside the namespace's.
+   */
+  async #resolver<T>(namespace: string, options: ReadOptions, fn: (resolver: Resolver) => Maybe<T>): Promise<T> {
+    const asOf = readInstant(options);
+    if (options.consumer === undefined) return this.#readNamespace(namespace, (reader) => fn(new Resolver(reader, asOf)));
+    const consumer = requireConsumer(options.consumer);
+    if (this.#index) {
+      // An index reader answers as of the event it began at, so it may be used once the governance check is back.
+      const [governance, reader] = await Promise.all([this.#index.governance(this.#loadGovernance), this.#index.read(namespace, (r) => r)]);
+      return fn(new Resolver(reader, asOf, shownTo(governance, namespace, consumer)));
+    }
+    return this.#store.read(async (reader) => fn(new Resolver(reader, asOf, shownTo(await this.#loadGovernance(reader), namespace, consumer))));
   }
 
   #context(context: CallContext): WriteContext {
@@ -710,11 +753,12 @@ export class Registry {
     });
   }
 
-  async #define(context: CallContext, fn: (session: WriteSession) => Promise<DefinitionOutcome>): Promise<DefinitionOutcome> {
+  /** One write of definitions or governance in its own transaction; `fn` is given the session and the call's reason. */
+  async #define<T>(context: CallContext, fn: (session: WriteSession, reason: string | null) => Promise<T>): Promise<T> {
     const writeContext = this.#context(context);
     return this.#write(async (tx) => {
       const session = new WriteSession(tx, writeContext, this.#clock, this.#loadGovernance);
-      const outcome = await fn(session);
+      const outcome = await fn(session, writeContext.reason);
       await session.flush();
       return outcome;
     });

@@ -2,6 +2,7 @@ import { StableIdError } from '../model/errors.js';
 import type { BindingRow, IdentifierStateRow, NamespaceRow, SchemeRow, SchemeStateRow } from '../model/rows.js';
 import type { IdentifierView, LifecycleState, Resolution, Translation } from '../model/types.js';
 import type { IdentifierKey, StoredIdentifier } from '../store/store.js';
+import type { Shown } from './exposure.js';
 import type { IdentifierRef } from './requests.js';
 import { type SchemeInfo, laterState, locateCandidates, schemesAsOf } from './schemes.js';
 import { type Maybe, type Steps, read, readBoth, runSteps } from './steps.js';
@@ -30,15 +31,20 @@ const ACTIVE = { state: 'active' as LifecycleState, sunset: null as string | nul
  * Each answer is written once, as steps over the reader ({@link Steps}): over
  * the read index it is computed synchronously, over a store it waits on
  * each read.
+ *
+ * With `shown`, every resolution — and so every translation — is what one
+ * consumer is shown of it (see `shownTo` in exposure.ts).
  */
 export class Resolver {
   readonly #reader: ResolverReader;
   readonly #asOf: string | null;
+  readonly #shown: Shown | null;
   readonly #schemes = new Map<string, Map<string, SchemeInfo>>();
 
-  constructor(reader: ResolverReader, asOf: string | null) {
+  constructor(reader: ResolverReader, asOf: string | null, shown: Shown | null = null) {
     this.#reader = reader;
     this.#asOf = asOf;
+    this.#shown = shown;
   }
 
   schemes(namespace: string): Maybe<Map<string, SchemeInfo>> {
@@ -90,7 +96,8 @@ export class Resolver {
         { namespace, value: ref.value, schemes: visible.map((v) => v.scheme) },
       );
     }
-    return yield* this.#describe(namespace, schemes, hit, withBinding);
+    const resolution = yield* this.#describe(namespace, schemes, hit, withBinding);
+    return this.#shown === null ? resolution : this.#shown(resolution);
   }
 
   *#translate(namespace: string, ref: IdentifierRef, toScheme: string): Steps<Translation> {

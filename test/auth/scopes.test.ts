@@ -61,9 +61,9 @@ describe('scopes', () => {
 
   it('names the role each operation needs', () => {
     const expected: Record<Role, Operation[]> = {
-      read: ['resolve', 'translate', 'history', 'list', 'verify', 'usage.report', 'change.list'],
+      read: ['resolve', 'translate', 'history', 'list', 'verify', 'usage.report', 'change.list', 'flag.read'],
       write: ['register', 'alias', 'rebind', 'import'],
-      steward: ['deprecate', 'archive', 'erase', 'scheme.add', 'scheme.deprecate', 'scheme.archive', 'change.decide'],
+      steward: ['deprecate', 'archive', 'erase', 'scheme.add', 'scheme.deprecate', 'scheme.archive', 'change.decide', 'flag.set'],
       admin: ['namespace.create', 'token.create', 'token.list', 'token.revoke'],
     };
     for (const [needed, operations] of Object.entries(expected)) {

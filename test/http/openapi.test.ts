@@ -24,10 +24,14 @@ const ROUTES = [
   ['get', '/v1/namespaces/{namespace}/identifiers/{value}'],
   ['get', '/v1/namespaces/{namespace}/identifiers/{value}/translations/{to}'],
   ['get', '/v1/namespaces/{namespace}/identifiers/{value}/lineage'],
+  ['get', '/v1/namespaces/{namespace}/identifiers/{value}/proof'],
   ['get', '/v1/namespaces/{namespace}/history'],
   ['get', '/v1/namespaces/{namespace}/changes'],
   ['post', '/v1/namespaces/{namespace}/changes/{id}/approve'],
   ['post', '/v1/namespaces/{namespace}/changes/{id}/reject'],
+  ['get', '/v1/namespaces/{namespace}/flags'],
+  ['put', '/v1/namespaces/{namespace}/flags/stage/{consumer}'],
+  ['put', '/v1/namespaces/{namespace}/flags/exposure/{scheme}/{consumer}'],
   ['post', '/v1/namespaces/{namespace}/resolve'],
   ['post', '/v1/namespaces/{namespace}/translate'],
   ['get', '/v1/problems/{code}'],
@@ -78,10 +82,14 @@ describe('http openapi', () => {
     assert.match(resolve.description ?? '', /422: INVALID_IDENTIFIER, AMBIGUOUS_IDENTIFIER/);
     assert.match(resolve.description ?? '', /Deprecation/);
     assert.ok((doc.paths['/v1/namespaces/{namespace}/resolve']?.['post'] as Operation).responses['413']);
+    const proof = doc.paths['/v1/namespaces/{namespace}/identifiers/{value}/proof']?.['get'] as Operation;
+    assert.match(proof.description ?? '', /404: NAMESPACE_NOT_FOUND, SCHEME_NOT_FOUND, IDENTIFIER_NOT_FOUND, CHECKPOINT_NOT_FOUND/);
+    assert.match(proof.description ?? '', /\*\*Expected latency\.\*\* Built from a store snapshot/);
+    assert.deepEqual(proof.responses['200']?.content?.['application/json'], { schema: { $ref: '#/components/schemas/MappingProof' } });
   });
 
   it('names the shared schemas as components, and every reference resolves', () => {
-    for (const name of ['Namespace', 'Scheme', 'Identifier', 'Resolution', 'Translation', 'Deprecation', 'Problem']) {
+    for (const name of ['Namespace', 'Scheme', 'Identifier', 'Resolution', 'Translation', 'Deprecation', 'Problem', 'MappingProof']) {
       assert.ok(doc.components.schemas[name], name);
     }
     for (const [, ref] of JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)) {

@@ -35,6 +35,6 @@ describe('contract and policy files', () => {
 
   it('keeps the rules that are always on, whatever the policy file says', () => {
     const policy = policyOf('rules: []');
-    assert.deepEqual([...policy.rules.keys()].sort(), ['erasure-approval', 'lifecycle-order', 'namespace-immutable', 'no-removal']);
+    assert.deepEqual([...policy.rules.keys()].sort(), ['erasure-approval', 'lifecycle-order', 'namespace-immutable', 'no-removal', 'stage-order']);
   });
 });

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { formatPublicKeys } from '../../src/model/proof/public-keys.js';
 import { type Signer, signerOf } from '../../src/model/proof/signing.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { ORDER, binding, defineOrder, legacy, typeId } from './fixtures.js';
@@ -49,4 +50,19 @@ export async function seedProofRegistry(registry: Registry, orders = 270): Promi
   const two = await registry.checkpoint(ORDER, second);
   await registry.checkpoint(CUSTOMER, second);
   return { first, second, orderCheckpoints: [one.record.size, two.record.size] };
+}
+
+/** A registry's first signing key and its published form, after checkpointing some namespaces with it. */
+export interface CheckpointedKey {
+  readonly signer: Signer;
+  /** The public key file `stableid keys export-public` would write. */
+  readonly publicKeys: string;
+}
+
+/** Gives the registry a fresh signing key and checkpoints each of `namespaces` with it. */
+export async function checkpointWithNewKey(registry: Registry, namespaces: readonly string[]): Promise<CheckpointedKey> {
+  const signer = testSigner();
+  await registry.addSigningKey(signer);
+  for (const namespace of namespaces) await registry.checkpoint(namespace, signer);
+  return { signer, publicKeys: formatPublicKeys(await registry.signingKeys()) };
 }

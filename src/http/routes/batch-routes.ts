@@ -1,6 +1,7 @@
 import type { IdentifierView } from '../../model/types.js';
 import type { ItemResult } from '../../registry/registry.js';
 import { refuseOverLimit } from '../batch-limit.js';
+import { CallerHeaders, consumerOf } from '../consumer.js';
 import { deprecationOf } from '../deprecation.js';
 import { toProblem } from '../errors.js';
 import { operation } from '../openapi.js';
@@ -56,11 +57,11 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
     {
       config: { access: 'resolve' },
       preValidation: limitBatch,
-      schema: { ...resolve.doc, params: NamespaceParams, body: resolveBatchBody(batchLimit), response: { 200: ResolveBatchResponse, ...resolve.errors } },
+      schema: { ...resolve.doc, params: NamespaceParams, headers: CallerHeaders, body: resolveBatchBody(batchLimit), response: { 200: ResolveBatchResponse, ...resolve.errors } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { namespace } = request.params;
-      const results = await registry.resolveMany(namespace, request.body.identifiers, { asOf: request.body.asOf ?? null });
+      const results = await registry.resolveMany(namespace, request.body.identifiers, { asOf: request.body.asOf ?? null, consumer: consumerOf(request, reply) });
       return { results: await itemsOf(context, namespace, results, (r) => r.identifier, request.id) };
     },
   );
@@ -80,11 +81,11 @@ export function batchRoutes(app: HttpApp, context: RouteContext): void {
     {
       config: { access: 'translate' },
       preValidation: limitBatch,
-      schema: { ...translate.doc, params: NamespaceParams, body: translateBatchBody(batchLimit), response: { 200: TranslateBatchResponse, ...translate.errors } },
+      schema: { ...translate.doc, params: NamespaceParams, headers: CallerHeaders, body: translateBatchBody(batchLimit), response: { 200: TranslateBatchResponse, ...translate.errors } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { namespace } = request.params;
-      const results = await registry.translateMany(namespace, request.body.identifiers, request.body.to, { asOf: request.body.asOf ?? null });
+      const results = await registry.translateMany(namespace, request.body.identifiers, request.body.to, { asOf: request.body.asOf ?? null, consumer: consumerOf(request, reply) });
       return { results: await itemsOf(context, namespace, results, (r) => r.from, request.id) };
     },
   );

@@ -29,6 +29,7 @@ export async function docRoutes(app: HttpApp, version: string): Promise<void> {
         { name: 'history', description: 'The event log of a namespace' },
         { name: 'writes', description: 'Register, alias, rebind, deprecate, archive and import identifiers (bearer token with the write or steward role)' },
         { name: 'governance', description: 'Change requests held by the policy for a second steward (two-person rule)' },
+        { name: 'flags', description: 'Transition stages and scheme exposure, per namespace and consumer (read role to read, steward role to set)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
         { name: 'problems', description: 'The problem types of error responses' },
       ],

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { IdentifierView, Scheme } from '../../model/types.js';
 import type { Registry } from '../../registry/registry.js';
 import type { IdentifierRef } from '../../registry/requests.js';
+import { CallerHeaders, consumerOf } from '../consumer.js';
 import { deprecationOf, setDeprecationHeaders } from '../deprecation.js';
 import { READ_GUARANTEES, operation } from '../openapi.js';
 import { IdentifierParams, LineageSchema, ReadQuery, TranslationParams } from '../schemas.js';
@@ -34,14 +35,45 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
     '/v1/namespaces/:namespace/identifiers/:value',
     {
       config: { cache: true, access: 'resolve' },
-      schema: { ...resolve.doc, params: IdentifierParams, querystring: ReadQuery, response: { 200: Type.Ref('Resolution'), ...resolve.errors } },
+      schema: { ...resolve.doc, params: IdentifierParams, querystring: ReadQuery, headers: CallerHeaders, response: { 200: Type.Ref('Resolution'), ...resolve.errors } },
     },
     async (request, reply) => {
       const { namespace, value } = request.params;
-      const resolution = await registry.resolve(namespace, refOf(value, request.query.scheme), { asOf: request.query.asOf ?? null });
+      const resolution = await registry.resolve(namespace, refOf(value, request.query.scheme), { asOf: request.query.asOf ?? null, consumer: consumerOf(request, reply) });
       const notice = deprecationOf(resolution.identifier, await schemesWhenRetired(registry, namespace, [resolution.identifier]));
       if (notice) setDeprecationHeaders(reply, notice, { namespace, asOf: resolution.asOf });
       return resolution;
+    },
+  );
+
+  const prove = operation({
+    id: 'proveIdentifier',
+    latency: 'proof',
+    summary: "Resolve an identifier with its proof: the events the answer rests on, each with an inclusion proof against the namespace's latest signed checkpoint",
+    tag: 'identifiers',
+    guarantees:
+      `${READ_GUARANTEES} The answer is the mapping proof document \`stableid resolve --proof\` writes; its \`resolution\` is what the resolve route answers. ` +
+      "It verifies offline, with nothing but the registry's published public key (`stableid verify --proof`, `verifyMappingProof`, the SDK's `resolveVerified`): " +
+      'each fact shown was recorded in the signed log as of the checkpoint. It does not prove that no event after the checkpoint changed the mapping. ' +
+      'The same question answers the same document (and ETag) until the namespace is checkpointed again.',
+    notes:
+      'A separate route rather than a flag on the resolve route, so that plain resolves keep their answer and their speed. ' +
+      `\`scheme\` and \`asOf\` as for the resolve route: with \`asOf\`, the events proven are those up to that instant. ${DEPRECATION_NOTE}`,
+    errors: ['NAMESPACE_NOT_FOUND', 'SCHEME_NOT_FOUND', 'IDENTIFIER_NOT_FOUND', 'INVALID_IDENTIFIER', 'AMBIGUOUS_IDENTIFIER', 'CHECKPOINT_NOT_FOUND', 'VERIFY_FAILED'],
+  });
+  app.get(
+    '/v1/namespaces/:namespace/identifiers/:value/proof',
+    {
+      config: { cache: true, access: 'resolve' },
+      schema: { ...prove.doc, params: IdentifierParams, querystring: ReadQuery, headers: CallerHeaders, response: { 200: Type.Ref('MappingProof'), ...prove.errors } },
+    },
+    async (request, reply) => {
+      const { namespace, value } = request.params;
+      const proof = await registry.resolveWithProof(namespace, refOf(value, request.query.scheme), { asOf: request.query.asOf ?? null, consumer: consumerOf(request, reply) });
+      const { identifier, asOf } = proof.resolution;
+      const notice = deprecationOf(identifier, await schemesWhenRetired(registry, namespace, [identifier]));
+      if (notice) setDeprecationHeaders(reply, notice, { namespace, asOf });
+      return proof;
     },
   );
 
@@ -58,12 +90,12 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
     '/v1/namespaces/:namespace/identifiers/:value/translations/:to',
     {
       config: { cache: true, access: 'translate' },
-      schema: { ...translate.doc, params: TranslationParams, querystring: ReadQuery, response: { 200: Type.Ref('Translation'), ...translate.errors } },
+      schema: { ...translate.doc, params: TranslationParams, querystring: ReadQuery, headers: CallerHeaders, response: { 200: Type.Ref('Translation'), ...translate.errors } },
     },
     async (request, reply) => {
       const { namespace, value, to } = request.params;
       const asOf = request.query.asOf ?? null;
-      const translation = await registry.translate(namespace, refOf(value, request.query.scheme), to, { asOf });
+      const translation = await registry.translate(namespace, refOf(value, request.query.scheme), to, { asOf, consumer: consumerOf(request, reply) });
       const notice = deprecationOf(translation.from, await schemesWhenRetired(registry, namespace, [translation.from]));
       if (notice) setDeprecationHeaders(reply, notice, { namespace, asOf });
       return translation;
@@ -82,11 +114,11 @@ export function identifierRoutes(app: HttpApp, { registry }: RouteContext): void
     '/v1/namespaces/:namespace/identifiers/:value/lineage',
     {
       config: { cache: true, access: 'resolve' },
-      schema: { ...lineage.doc, params: IdentifierParams, querystring: ReadQuery, response: { 200: LineageSchema, ...lineage.errors } },
+      schema: { ...lineage.doc, params: IdentifierParams, querystring: ReadQuery, headers: CallerHeaders, response: { 200: LineageSchema, ...lineage.errors } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { namespace, value } = request.params;
-      const resolution = await registry.resolve(namespace, refOf(value, request.query.scheme), { asOf: request.query.asOf ?? null });
+      const resolution = await registry.resolve(namespace, refOf(value, request.query.scheme), { asOf: request.query.asOf ?? null, consumer: consumerOf(request, reply) });
       return { namespace, entity: resolution.entity, identifier: resolution.identifier, lineage: [...resolution.identifiers], asOf: resolution.asOf };
     },
   );

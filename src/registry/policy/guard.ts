@@ -1,6 +1,7 @@
 import { StableIdError } from '../../model/errors.js';
 import type { ChangeRequest, GovernanceState } from '../governance.js';
 import { type Finding, Judgement, type Subject } from './judgement.js';
+import { BASELINE_POLICY } from './policy.js';
 
 /** Whether a write may go ahead now, or waits as a change request for a steward's approval. */
 export type Verdict = 'go' | 'hold';
@@ -65,6 +66,16 @@ export class PolicyGuard {
     });
   }
 
+  /**
+   * A transition stage skipped, or moved back, needs a reason. Judged in an
+   * ungoverned registry too (by the rules that are always on): a stage
+   * steers live traffic, so a jump is never made without saying why.
+   */
+  stageMoved(subject: { namespace: string; consumer: string }, move: 'same' | 'forward' | 'skip' | 'back', from: string, to: string, reason: string | null): void {
+    if ((move !== 'skip' && move !== 'back') || reason !== null) return;
+    this.#judge((j) => j.flag('stage-order', subject, `${subject.consumer} would ${move === 'skip' ? 'skip' : 'move back'} from ${from} to ${to} without one`), true);
+  }
+
   /** Every erasure of a governed registry waits for a steward. */
   erasure(): Verdict {
     return this.governed && this.#approving === null ? 'hold' : 'go';
@@ -77,8 +88,9 @@ export class PolicyGuard {
     return this.#governance.contract?.namespaces.get(namespace)?.protected === true ? 'hold' : 'go';
   }
 
-  #judge(rules: (judgement: Judgement) => void): void {
-    const policy = this.#governance.policy;
+  /** Judges by the policy in force; with `baseline`, an ungoverned registry by the rules that are always on. */
+  #judge(rules: (judgement: Judgement) => void, baseline = false): void {
+    const policy = this.#governance.policy ?? (baseline ? BASELINE_POLICY : null);
     if (policy === null) return;
     const judgement = new Judgement(policy, this.#now);
     rules(judgement);

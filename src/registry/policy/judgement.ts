@@ -7,6 +7,8 @@ export interface Subject {
   readonly scheme?: string;
   readonly identifier?: string;
   readonly migration?: string;
+  /** The consumer (service) a transition flag is set for. */
+  readonly consumer?: string;
 }
 
 /** Where a finding's cause was written, when it came from a file. */

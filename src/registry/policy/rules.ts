@@ -78,6 +78,12 @@ export const RULES = {
     params: {},
     alwaysOn: true,
   },
+  'stage-order': {
+    summary: 'Transition stages advance one at a time, in order; a skip or a move back to an earlier stage needs a reason, which the event records.',
+    message: 'a transition stage skipped or moved back needs a reason (--reason, X-Reason)',
+    params: {},
+    alwaysOn: true,
+  },
   'migration-records-mapping': {
     summary: 'A migration changes no document key or identifier field without the registry recording the mapping.',
     message: 'the migration would change an identifier or a key without the registry recording the mapping',
