@@ -1,19 +1,23 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import Database from 'better-sqlite3';
-import { COLLECTION, LEGACY_END, type PostgresOrders, numberOf, reshape, withClient } from './migrate-fixtures.js';
+import { Redis } from 'ioredis';
+import { fromItem, toItem } from '../src/migrate/source/dynamodb/item-codec.js';
+import { COLLECTION, LEGACY_END, type PostgresOrders, batchWrite, numberOf, reshape, withClient } from './migrate-fixtures.js';
 import { orderTypeId } from './order-files.js';
 import type { JsonObject } from '../src/migrate/source/source.js';
 
 /**
- * The two figures the migration bench prints beside stableid's, on the same
+ * The figures the migration bench prints beside stableid's, on the same
  * data in the same run:
  *
  * - the hand-written script a team would otherwise write with the store's
  *   own client: read 1000 documents in key order, make the same change
  *   (reshape, a TypeID derived from the number at `publicId`, that TypeID as
  *   the new key), write them back as delete old key + insert new key in one
- *   transaction per batch, until no legacy key is left;
- * - one set-based SQL statement doing the re-key: the ceiling, with the
- *   database doing everything in place. Its new key is `ord_` plus the
+ *   transaction per batch, until no legacy key is left; on Redis and
+ *   DynamoDB, the batched copy-and-delete of their own clients (below);
+ * - on the SQL stores, one set-based SQL statement doing the re-key: the
+ *   ceiling, with the database doing everything in place. Its new key is `ord_` plus the
  *   digits of the number — deterministic and unique, but not a TypeID:
  *   building one needs base32 of 128 bits, which neither SQL dialect has.
  *
@@ -108,4 +112,65 @@ export async function setBasedPostgres(url: string, orders: PostgresOrders): Pro
     );
     return performance.now() - start;
   });
+}
+
+/**
+ * The hand-written script on Redis, with ioredis: SCAN the legacy keys
+ * (`orders:ORD-*`) 1000 at a time, MGET them, make the change, and copy and
+ * delete in one MULTI/EXEC per batch — SET the new key (NX: never over
+ * another document) and DEL the old one — until SCAN has walked the
+ * keyspace. SCAN may return a key twice; a key already moved is gone, and
+ * MGET gives nothing for it.
+ */
+export async function handWrittenRedis(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    const start = performance.now();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${COLLECTION}:ORD-*`, 'COUNT', BATCH);
+      const values = keys.length === 0 ? [] : await redis.mget(...keys);
+      const transaction = redis.multi();
+      keys.forEach((key, index) => {
+        const value = values[index];
+        if (value == null) return;
+        const changed = change(JSON.parse(value) as JsonObject);
+        transaction.set(`${prefix}${COLLECTION}:${changed.key}`, changed.doc, 'NX').del(key);
+      });
+      await transaction.exec();
+      cursor = next;
+    } while (cursor !== '0');
+    return performance.now() - start;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * The hand-written script on DynamoDB, with the AWS SDK: Scan the table
+ * 1000 items a page (strongly consistent), make the change of each legacy
+ * item, and copy and delete with BatchWriteItem — the put of the new item
+ * and the delete of the old, 25 requests a call, a few calls at once,
+ * unprocessed items asked again — page after page until the Scan ends.
+ * Not a transaction: what a script written against DynamoDB's batch API
+ * does.
+ */
+export async function handWrittenDynamo(client: DynamoDBClient, table: string): Promise<number> {
+  const start = performance.now();
+  let from: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, Limit: BATCH, ConsistentRead: true, ExclusiveStartKey: from }));
+    const requests: WriteRequest[] = [];
+    for (const item of page.Items ?? []) {
+      const key = item['key']?.S ?? '';
+      if (!key.startsWith('ORD-')) continue;
+      const { key: _key, ...body } = fromItem(item);
+      const changed = change(body);
+      requests.push({ PutRequest: { Item: { ...toItem(JSON.parse(changed.doc) as JsonObject), key: { S: changed.key } } } }, { DeleteRequest: { Key: { key: { S: key } } } });
+    }
+    await batchWrite(client, table, requests);
+    from = page.LastEvaluatedKey;
+  } while (from);
+  return performance.now() - start;
 }

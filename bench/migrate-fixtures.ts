@@ -1,7 +1,10 @@
 import { copyFileSync } from 'node:fs';
+import { type AttributeValue, BatchWriteItemCommand, DynamoDBClient, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { Redis } from 'ioredis';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type Migration, defineMigration } from '../src/migrate/migration.js';
+import { DynamoSource } from '../src/migrate/source/dynamodb/dynamodb-source.js';
 import { PostgresSource } from '../src/migrate/source/index.js';
 import type { JsonObject } from '../src/migrate/source/source.js';
 import { SqliteSource } from '../src/migrate/source/index.js';
@@ -165,4 +168,147 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   } finally {
     await client.end();
   }
+}
+
+// ── Redis ─────────────────────────────────────────────────────────────────
+
+/** The order as the legacy application stores it, as JSON text: the same document on every source. */
+const orderJson = (i: number): string => JSON.stringify({ number: legacyNumber(i), total: i * 10, customer: { name: `c${i}` } });
+
+/**
+ * N orders as JSON strings `<prefix>orders:ORD-…` in the bench's Redis,
+ * written in pipelined batches. `drop` removes every key under the prefix.
+ */
+export async function redisOrders(url: string, prefix: string, n: number): Promise<{ readonly prefix: string; drop(): Promise<void> }> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    for (let start = 1; start <= n; start += 10_000) {
+      const pipeline = redis.pipeline();
+      for (let i = start; i < Math.min(n + 1, start + 10_000); i++) pipeline.set(`${prefix}${COLLECTION}:${legacyNumber(i)}`, orderJson(i));
+      await pipeline.exec();
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return { prefix, drop: () => dropRedisPrefix(url, prefix) };
+}
+
+/** Removes every key under a prefix. */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function redisOutcome(url: string, prefix: string): Promise<Outcome> {
+  const redis = new Redis(url, { lazyConnect: true });
+  const outcome = { documents: 0, rekeyed: 0, reshaped: 0 };
+  const seen = new Set<string>();
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${COLLECTION}:*`, 'COUNT', 5000);
+      const fresh = keys.filter((key) => !seen.has(key));
+      for (const key of fresh) seen.add(key);
+      const values = fresh.length === 0 ? [] : await redis.mget(...fresh);
+      fresh.forEach((key, index) => {
+        const id = key.slice(`${prefix}${COLLECTION}:`.length);
+        const doc = JSON.parse(values[index] ?? '{}') as { total?: { currency?: string }; publicId?: string };
+        outcome.documents += 1;
+        if (id.startsWith('ord_')) outcome.rekeyed += 1;
+        if (doc.total?.currency === 'EUR' && doc.publicId === id) outcome.reshaped += 1;
+      });
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return outcome;
+}
+
+// ── DynamoDB ──────────────────────────────────────────────────────────────
+
+/** A source URL with `prefix` put in front of the tables (after any prefix it names). */
+export function withPrefix(url: string, prefix: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('prefix', `${parsed.searchParams.get('prefix') ?? ''}${prefix}`);
+  return parsed.toString();
+}
+
+/** A DynamoDB client for the bench: the source's endpoint and region, credentials from the environment. */
+export function dynamoClient(endpoint: string | undefined, region: string | undefined): DynamoDBClient {
+  return new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
+}
+
+/** The order as a DynamoDB item keyed by `key`, as DynamoSource.createCollection makes the table. */
+const orderItem = (i: number): Record<string, AttributeValue> => ({
+  key: { S: legacyNumber(i) },
+  number: { S: legacyNumber(i) },
+  total: { N: String(i * 10) },
+  customer: { M: { name: { S: `c${i}` } } },
+});
+
+/** Writes items with BatchWriteItem, 25 a call and a few calls at a time, asking again for what comes back unprocessed. */
+export async function batchWrite(client: DynamoDBClient, table: string, requests: readonly WriteRequest[]): Promise<void> {
+  const chunks: WriteRequest[][] = [];
+  for (let start = 0; start < requests.length; start += 25) chunks.push(requests.slice(start, start + 25));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+      let pending: WriteRequest[] = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+        const answer = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+        pending = answer.UnprocessedItems?.[table] ?? [];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+}
+
+/** N orders in a fresh table `<prefix>orders` (created as DynamoSource creates one), for the source at `url`; `drop` deletes the table and the source's fence table. */
+export async function dynamoOrders(url: string, client: DynamoDBClient, prefix: string, n: number): Promise<{ readonly table: string; drop(): Promise<void> }> {
+  const source = DynamoSource.open(withPrefix(url, prefix), { client });
+  await source.createCollection(COLLECTION);
+  const table = `${prefix}${COLLECTION}`;
+  await batchWrite(
+    client,
+    table,
+    Array.from({ length: n }, (_, index) => ({ PutRequest: { Item: orderItem(index + 1) } })),
+  );
+  return {
+    table,
+    async drop() {
+      await source.dropCollection(COLLECTION);
+      await source.dropCollection('stableid_fences');
+      await source.close();
+    },
+  };
+}
+
+export async function dynamoOutcome(client: DynamoDBClient, table: string): Promise<Outcome> {
+  const outcome = { documents: 0, rekeyed: 0, reshaped: 0 };
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      const key = item['key']?.S ?? '';
+      outcome.documents += 1;
+      if (key.startsWith('ord_')) outcome.rekeyed += 1;
+      if (item['total']?.M?.['currency']?.S === 'EUR' && item['publicId']?.S === key) outcome.reshaped += 1;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return outcome;
 }

@@ -88,7 +88,7 @@ export class CliContext {
   /** The migration source reference: `--source`, else STABLEID_SOURCE. */
   sourceReference(reference?: string): string {
     const target = reference ?? this.io.env['STABLEID_SOURCE'];
-    if (!target) throw new StableIdError('INVALID_ARGUMENT', 'name the data store to migrate with --source <file or postgres://…> or STABLEID_SOURCE', { field: 'source' });
+    if (!target) throw new StableIdError('INVALID_ARGUMENT', 'name the data store to migrate with --source <file, postgres://…, redis://… or dynamodb://…> or STABLEID_SOURCE', { field: 'source' });
     return target;
   }
 

@@ -4,6 +4,7 @@ import { isMarked } from './marker.js';
 import type { Migration } from './migration.js';
 import type { RunStore } from './runs/run-store.js';
 import type { Fence, JsonObject, SourceCollection, SourceDocument, WriteOp } from './source/source.js';
+import { writeGroups } from './write-groups.js';
 
 /** How often a batch re-reads and retries documents the application changed under it. */
 const CONFLICT_ROUNDS = 3;
@@ -45,8 +46,9 @@ export const emptyCounts = (): BatchCounts => ({ seen: 0, written: 0, skipped: 0
  * Migrates one page of documents. Order matters for a crash at any point:
  * before-images first (the first one per document is kept), then the
  * registry (idempotent: a repeat writes nothing), then the documents, all or
- * none, each only if unchanged since it was read and only while this runner
- * holds the fence; then the versions written, for rollback. A batch cut off
+ * none (in groups where the store limits its transactions, a re-key never
+ * split), each only if unchanged since it was read and only while this
+ * runner holds the fence; then the versions written, for rollback. A batch cut off
  * anywhere is simply done again on resume: migrated documents carry the
  * marker and are skipped.
  */
@@ -107,6 +109,17 @@ async function writeChanges(context: BatchContext, changes: readonly DocumentCha
   );
   await context.confirm();
   await registry.writeMany(registryWrites(context, changes), { correlationId: run, actor: context.actor, reason: `migration ${migration.id}, run ${run}` });
+  const refused = new Map<string, string>();
+  // A store that limits its transactions takes the batch in groups, each all or none, a re-key never split.
+  for (const group of writeGroups(changes, (change) => writeOps(change).length, collection.traits.maxWrites)) {
+    for (const [key, reason] of await writeGroup(context, group)) refused.set(key, reason);
+  }
+  return refused;
+}
+
+/** Writes one group of changes in one apply(); returns the ones refused (by key), after writing all the others. */
+async function writeGroup(context: BatchContext, changes: readonly DocumentChange[]): Promise<Map<string, string>> {
+  const { run, runs, collection } = context;
   let remaining = [...changes];
   const refused = new Map<string, string>();
   while (remaining.length > 0) {
@@ -141,7 +154,7 @@ function writeOps(change: DocumentChange): WriteOp[] {
   if (change.newKey === change.key) return [{ kind: 'replace', key: change.key, expected: change.version, body: after }];
   return [
     { kind: 'delete', key: change.key, expected: change.version },
-    { kind: 'insert', key: change.newKey, body: after },
+    { kind: 'insert', key: change.newKey, body: after, from: change.key },
   ];
 }
 

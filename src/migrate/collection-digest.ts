@@ -5,9 +5,8 @@ import { getField } from './fields.js';
 import type { Migration } from './migration.js';
 import type { SchemeFormats } from './document-change.js';
 import { canonicalIdentifier } from './identifiers.js';
-import type { SourceCollection, SourceDocument } from './source/source.js';
-
-const PAGE = 1000;
+import { documentsOf } from './document-walk.js';
+import type { SourceCollection } from './source/source.js';
 
 /** Both digests of a collection: the identifiers through the registry, and the documents themselves. */
 export interface CollectionDigests {
@@ -19,18 +18,6 @@ export interface CollectionDigests {
 
 /** What the identifier digest hashes for one document: its identifier and the entity it resolves to (or none). */
 export const identifierItem = (scheme: string, value: string, entity: string | null): string => `${scheme}\u0000${value}\u0000${entity ?? ''}`;
-
-/** Every document of the collection, a page at a time, in key order. */
-export async function* documentsOf(collection: SourceCollection, pageSize = PAGE): AsyncGenerator<readonly SourceDocument[]> {
-  for (const partition of await collection.partitions(1)) {
-    let cursor: string | null = null;
-    do {
-      const page = await collection.scan(partition, cursor, pageSize);
-      if (page.documents.length > 0) yield page.documents;
-      cursor = page.cursor;
-    } while (cursor !== null);
-  }
-}
 
 /**
  * Digests of the collection as it is now: every document's external

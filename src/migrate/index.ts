@@ -4,6 +4,9 @@ export { type DocumentDiff, type IdentifierDiffEntry, type MigrationPlan, type P
 export { loadMigration } from './load.js';
 export { MARKER_FIELD } from './marker.js';
 export * from './source/index.js';
+// Exported here rather than from source/index.js, which the CLI loads: each brings its client library with it.
+export { DynamoSource } from './source/dynamodb/dynamodb-source.js';
+export { RedisSource } from './source/redis/redis-source.js';
 export {
   type GateCheck,
   type GateCheckResult,

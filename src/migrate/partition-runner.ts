@@ -1,4 +1,5 @@
 import { type BatchContext, type BatchCounts, emptyCounts, migrateBatch } from './batch.js';
+import { firstSightings } from './document-walk.js';
 import type { Checkpoint, RunRecord, RunStore } from './runs/run-store.js';
 import type { Partition, SourceCollection } from './source/source.js';
 
@@ -32,13 +33,16 @@ export interface PartitionJob {
 /**
  * Migrates one partition of a wave from its checkpoint to its end, a batch
  * at a time, checkpointing after each. Returns false when the run was paused
- * or aborted meanwhile.
+ * or aborted meanwhile. Where the collection's scans may repeat a key, a
+ * key this walk has handled already is passed over (a repeat would only be
+ * skipped as migrated, but would count twice).
  */
 export async function runPartition(job: PartitionJob, partition: Partition, checkpoint: Checkpoint | undefined): Promise<boolean> {
   if (checkpoint?.done) return true;
   let cursor = checkpoint?.cursor ?? null;
   const counts = { ...emptyCounts(), ...((checkpoint?.counts ?? {}) as Partial<BatchCounts>) };
   let batchSize = FIRST_BATCH;
+  const fresh = firstSightings(job.collection);
   for (;;) {
     const run = await job.current();
     if (!run) return false;
@@ -47,9 +51,9 @@ export async function runPartition(job: PartitionJob, partition: Partition, chec
     const size = pace.batchSize ?? batchSize;
     const started = performance.now();
     const page = await job.collection.scan(partition, cursor, size);
-    const result = await migrateBatch(job.context, page.documents);
+    const result = await migrateBatch(job.context, fresh(page.documents));
     for (const name of Object.keys(counts) as (keyof BatchCounts)[]) counts[name] += result[name];
-    cursor = page.cursor ?? page.documents.at(-1)?.key ?? cursor;
+    cursor = page.cursor ?? cursor;
     await job.runs.saveCheckpoint({ run: job.run, wave: job.wave, partition: partition.id, cursor, done: page.cursor === null, counts: { ...counts } });
     await job.onBatch(result, result.failures);
     if (page.cursor === null) return true;

@@ -3,11 +3,12 @@ import type { SchemeFormat } from '../model/formats/index.js';
 import type { IdentifierLookup, Registry } from '../registry/registry.js';
 import { checkDeterminism } from './determinism.js';
 import { type DocumentChange, type Problem, type SchemeValue, changeDocument } from './document-change.js';
+import { documentsOf } from './document-walk.js';
 import type { Migration } from './migration.js';
 import type { JsonObject, SourceCollection } from './source/source.js';
 
 export interface PlanOptions {
-  /** Plan on the first N documents (in key order) rather than all of them. */
+  /** Plan on the first N documents (in key order, where the source orders keys) rather than all of them. */
   readonly sample?: number;
   /** How many before/after diffs the plan keeps (default 20). */
   readonly diffs?: number;
@@ -98,19 +99,17 @@ export async function planMigration(registry: Registry, collection: SourceCollec
   const total = Math.min(await collection.count(), limit);
   const tally = new PlanTally(migration, options.diffs ?? 20);
   let checked = false;
-  for (const partition of await collection.partitions(1)) {
-    let cursor: string | null = null;
-    do {
-      const page = await collection.scan(partition, cursor, Math.min(options.pageSize ?? 1000, limit - tally.documents));
-      if (!checked && page.documents.length > 0) {
-        checkDeterminism(migration, formats, page.documents);
-        checked = true;
-      }
-      const changes = page.documents.map((document) => changeDocument(migration, formats, document));
-      tally.add(changes, await lookups(registry, migration, changes));
-      options.onProgress?.({ done: tally.documents, total });
-      cursor = page.cursor;
-    } while (cursor !== null && tally.documents < limit);
+  // Each document once, even where the store's scan may repeat one: a repeat would look like a duplicate identifier.
+  for await (const page of documentsOf(collection, Math.max(1, Math.min(options.pageSize ?? 1000, limit)))) {
+    const documents = page.slice(0, limit - tally.documents);
+    if (!checked && documents.length > 0) {
+      checkDeterminism(migration, formats, documents);
+      checked = true;
+    }
+    const changes = documents.map((document) => changeDocument(migration, formats, document));
+    tally.add(changes, await lookups(registry, migration, changes));
+    options.onProgress?.({ done: tally.documents, total });
+    if (tally.documents >= limit) break;
   }
   return tally.plan(Number.isFinite(limit) && tally.documents >= limit);
 }

@@ -15,6 +15,7 @@ import { HeldLease } from './run-lease.js';
 import { type RunDependencies, bindingStore, json, requireRun } from './runner.js';
 import type { BeforeImage, RunRecord } from './runs/run-store.js';
 import type { JsonObject, JsonValue, SourceDocument, WriteOp } from './source/source.js';
+import { writeGroups } from './write-groups.js';
 
 export interface RollbackOptions {
   /** Mark the identifiers the run added as retracted (archived, with the reason); by default they stay, as clients may hold them. */
@@ -108,7 +109,7 @@ async function restorePage(
   const current = new Map<string, SourceDocument>((await deps.collection.getMany(keys)).map((document) => [document.key, document]));
   const conflicts: RollbackConflict[] = [];
   let untouched = 0;
-  let candidates: { image: BeforeImage; ops: WriteOp[] }[] = [];
+  const candidates: { image: BeforeImage; ops: WriteOp[] }[] = [];
   for (const image of images) {
     const now = current.get(image.newKey);
     // A run cut off between writing a document and recording its version left no version: the document
@@ -135,21 +136,26 @@ async function restorePage(
           ? [{ kind: 'replace', key: image.key, expected: now.version, body: image.before }]
           : [
               { kind: 'delete', key: image.newKey, expected: now.version },
-              { kind: 'insert', key: image.key, body: image.before },
+              { kind: 'insert', key: image.key, body: image.before, from: image.newKey },
             ],
     });
   }
-  // All or none per apply: documents that changed in the meantime are set aside as conflicts and the rest written.
-  while (candidates.length > 0) {
-    const result = await deps.collection.apply(candidates.flatMap((c) => c.ops), fence);
-    if (result.ok) break;
-    candidates = candidates.filter(({ image }) => {
-      const refused = result.refused.get(image.newKey) ?? result.refused.get(image.key);
-      if (refused) conflicts.push({ key: image.key, newKey: image.newKey, reason: `changed while rolling back (${refused})` });
-      return refused === undefined;
-    });
+  // All or none per apply (in groups where the store limits its transactions, a move never split):
+  // documents that changed in the meantime are set aside as conflicts and the rest written.
+  const restored: BeforeImage[] = [];
+  for (let group of writeGroups(candidates, (c) => c.ops.length, deps.collection.traits.maxWrites)) {
+    while (group.length > 0) {
+      const result = await deps.collection.apply(group.flatMap((c) => c.ops), fence);
+      if (result.ok) break;
+      group = group.filter(({ image }) => {
+        const refused = result.refused.get(image.newKey) ?? result.refused.get(image.key);
+        if (refused) conflicts.push({ key: image.key, newKey: image.newKey, reason: `changed while rolling back (${refused})` });
+        return refused === undefined;
+      });
+    }
+    restored.push(...group.map((c) => c.image));
   }
-  return { restored: candidates.map((c) => c.image), untouched, conflicts };
+  return { restored, untouched, conflicts };
 }
 
 /** Whether the document holds exactly what the migration makes of the before-image. */

@@ -35,7 +35,7 @@ export const ERROR_CODES = {
   LEASE_LOST: 'The writer no longer holds the lease: a newer runner took over, so this write was refused.',
   IMMUTABLE_ROW: 'The database refused to update or delete an append-only row.',
   STORE_UNAVAILABLE: 'The store cannot be opened or reached.',
-  STORE_BUSY: 'Concurrent transactions kept colliding (deadlock) past the retries; the request changed nothing and can be repeated.',
+  STORE_BUSY: 'Concurrent transactions kept colliding (deadlock), or a data store kept throttling, past the retries; the request changed nothing and can be repeated.',
   STORE_SCHEMA: 'The store holds a schema this version cannot use.',
   SERVICE_UNAVAILABLE: 'The identity service cannot be reached (connection refused, timeout, or server errors past the retries on every endpoint).',
   VERIFY_FAILED: 'The event log or a projection diverges from what the log proves.',

@@ -2,14 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StableIdError } from '../../src/model/errors.js';
 import { runMigration } from '../../src/migrate/runner.js';
 import { openRunStore } from '../../src/migrate/runs/index.js';
-import { SqliteSource } from '../../src/migrate/source/index.js';
+import { openSource } from '../../src/migrate/source/index.js';
 import { openRegistry } from '../../src/open.js';
 import { rekey } from './fixtures.js';
 
 /**
  * One migration runner as a process of its own, for the crash test:
- * `crash-runner.ts <registry.db> <source.db> [batchSize]`. It opens the
- * registry and the run store (one file), and the SQLite source, says
+ * `crash-runner.ts <registry.db> <source> [batchSize]`. It opens the
+ * registry and the run store (one file), and the source (a SQLite file or a
+ * source URL, as `--source` takes), says
  * "ready", and runs (or resumes) the `rekey` migration in waves 10, 50, 100,
  * printing `progress <wave> <done>` after each checkpointed batch (which is
  * what the test aims its kills by). On success it prints the final run as
@@ -25,7 +26,7 @@ const WAVES = [10, 50, 100] as const;
 
 const [registryPath, sourcePath, batchArgument] = process.argv.slice(2);
 if (!registryPath || !sourcePath) {
-  process.stderr.write('usage: crash-runner.ts <registry.db> <source.db> [batchSize]\n');
+  process.stderr.write('usage: crash-runner.ts <registry.db> <source> [batchSize]\n');
   process.exit(2);
 }
 const batchSize = Number(batchArgument ?? 7);
@@ -34,7 +35,7 @@ const leaseWaitMs = Number(process.env['CRASH_LEASE_WAIT_MS'] ?? 10_000);
 
 const registry = openRegistry(registryPath, { actor: ACTOR });
 const runs = openRunStore(registryPath);
-const source = SqliteSource.open(sourcePath);
+const source = openSource(sourcePath);
 let code = 0;
 try {
   const collection = await source.collection(rekey.collection);

@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { WaveRecord } from '../../src/migrate/runner.js';
 import { type BeforeImage, type RunRecord, openRunStore } from '../../src/migrate/runs/index.js';
-import { type JsonObject, SqliteSource } from '../../src/migrate/source/index.js';
+import { type JsonObject, type Source, openSource } from '../../src/migrate/source/index.js';
 import type { IdentifierView } from '../../src/model/types.js';
 import { openRegistry } from '../../src/open.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { ORDER, allEvents, defineOrder, legacy, typeId } from '../registry/fixtures.js';
-import { contents, order, rekey } from './fixtures.js';
+import { dropPrefix, freshPrefix, rawRedis, redisSkip, redisUrl } from '../sources/redis-env.js';
+import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../sources/dynamodb-local.js';
+import { createTable, rawDynamo } from '../sources/dynamodb-source-kind.js';
+import { contents, insertOrders, order, rekey } from './fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * The crash test: a runner process (test/migrate/crash-runner.ts) is killed
@@ -31,12 +35,14 @@ import { contents, order, rekey } from './fixtures.js';
  * wave) and a delay after the runner's n-th checkpointed batch, so a
  * failing trial can be replayed — though where exactly a delay lands
  * depends on the machine's speed. Each trial reports the phase its kills
- * hit, read from what the runner left behind. CRASH_TRIALS sets the number
- * of trials, CRASH_KEEP=1 keeps their files.
+ * hit, read from what the runner left behind. It runs on every kind of
+ * source: SQLite (20 trials), Redis and DynamoDB (10 each; Redis skips with
+ * a line saying why where there is none). CRASH_TRIALS sets the number of
+ * trials of each, CRASH_KEEP=1 keeps their files.
  */
 const N = 300;
 const BATCH = 7;
-const TRIALS = Number(process.env['CRASH_TRIALS'] ?? 20);
+const TRIALS = process.env['CRASH_TRIALS'] === undefined ? undefined : Number(process.env['CRASH_TRIALS']);
 /** Short, so that a resumed runner does not wait long for its killed predecessor's lease. */
 const LEASE_MS = 300;
 const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -44,37 +50,105 @@ const numbers = Array.from({ length: N }, (_, i) => i + 1);
 const RUNNER = fileURLToPath(new URL('./crash-runner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** mulberry32: small, seedable, good enough to spread kill instants. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+interface Place {
+  readonly registry: string;
+  /** The source as the runner opens it: a SQLite file, or a source URL. */
+  readonly source: string;
+  /** What the runner's environment needs to reach the source. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Where a kind of source keeps one trial's documents: a fresh, empty place the runner opens by reference, removed afterwards. */
+interface CrashSource {
+  readonly name: string;
+  readonly skip: string | false;
+  /** Trials by default (CRASH_TRIALS overrides): the service-backed sources run fewer than the embedded one. */
+  readonly trials: number;
+  /** What the runner's environment needs besides the test's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  place(dir: string, label: string): Promise<{ readonly reference: string; drop(): Promise<void> }>;
+  /** Stops what the kind started for its trials, once they are done. */
+  stop?(): Promise<void>;
+}
+
+const sqliteCrash: CrashSource = {
+  name: 'sqlite',
+  skip: false,
+  trials: 20,
+  place: async (dir) => ({ reference: join(dir, 'source.db'), drop: async () => undefined }),
+};
+
+async function redisCrash(): Promise<CrashSource> {
+  const run = freshPrefix().slice(0, -1);
+  return {
+    name: 'redis',
+    skip: await redisSkip(),
+    trials: 10,
+    async place(_dir, label) {
+      const prefix = `crash_${run}_${label}:`;
+      return {
+        reference: redisUrl({ prefix }),
+        async drop() {
+          const raw = rawRedis();
+          try {
+            await dropPrefix(raw, prefix);
+          } finally {
+            raw.disconnect();
+          }
+        },
+      };
+    },
   };
 }
 
-interface Place {
-  readonly registry: string;
-  readonly source: string;
+/** DynamoDB: one local endpoint (dynalite behind the transaction proxy) in this process for all trials, each trial's table under a prefix of its own. */
+function dynamoCrash(): CrashSource {
+  // This process opens the source by reference too, to seed and inspect it, as the runner does: with the same credentials.
+  for (const [name, value] of Object.entries(LOCAL_AWS_ENV)) process.env[name] ??= value;
+  let local: Promise<DynamoDbLocal> | undefined;
+  return {
+    name: 'dynamodb',
+    skip: false,
+    trials: 10,
+    env: LOCAL_AWS_ENV,
+    async place(_dir, label) {
+      local ??= startDynamoDbLocal();
+      const endpoint = await local;
+      const prefix = `${label}_`;
+      const raw = rawDynamo(endpoint);
+      try {
+        await createTable(raw, `${prefix}${rekey.collection}`);
+      } finally {
+        raw.destroy();
+      }
+      // Tables live in the endpoint's memory, gone when it stops.
+      return { reference: endpoint.url({ prefix }), drop: async () => undefined };
+    },
+    async stop() {
+      await (await local)?.stop();
+    },
+  };
 }
 
-/** A registry file with the `order` namespace and its schemes, and a source file with N legacy orders. */
-async function prepare(dir: string): Promise<Place> {
+const SOURCES: CrashSource[] = [sqliteCrash, await redisCrash(), dynamoCrash()];
+
+/** A registry file with the `order` namespace and its schemes, and a source with N legacy orders. */
+async function prepare(dir: string, sourceReference: string, env: Readonly<Record<string, string>>): Promise<Place> {
   mkdirSync(dir, { recursive: true });
-  const place = { registry: join(dir, 'registry.db'), source: join(dir, 'source.db') };
+  const place = { registry: join(dir, 'registry.db'), source: sourceReference, env };
   const registry = openRegistry(place.registry, { actor: 'crash-test' });
   try {
     await defineOrder(registry);
   } finally {
     await registry.close();
   }
-  const source = SqliteSource.open(place.source);
+  const source = openSource(place.source);
   try {
     const collection = await source.collection(rekey.collection);
-    await collection.apply(numbers.map((n) => ({ kind: 'insert' as const, key: legacy(n), body: order(n) })));
+    await insertOrders(
+      collection,
+      numbers.map((n) => ({ key: legacy(n), body: order(n) })),
+    );
   } finally {
     await source.close();
   }
@@ -108,7 +182,7 @@ function startRunner(place: Place, aim?: Aim): Runner {
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, place.registry, place.source, String(BATCH)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CRASH_LEASE_MS: String(LEASE_MS) },
+    env: { ...process.env, ...place.env, CRASH_LEASE_MS: String(LEASE_MS) },
   });
   let stdout = '';
   let stderr = '';
@@ -209,10 +283,10 @@ function aim(profile: Profile, next: () => number, resumed: boolean): Aim {
   return { afterBatches: 1 + Math.floor(u * total), delayMs: Math.round(next() * profile.batchMs) };
 }
 
-async function withStores<T>(place: Place, fn: (registry: Registry, runs: ReturnType<typeof openRunStore>, source: SqliteSource) => Promise<T>): Promise<T> {
+async function withStores<T>(place: Place, fn: (registry: Registry, runs: ReturnType<typeof openRunStore>, source: Source) => Promise<T>): Promise<T> {
   const registry = openRegistry(place.registry, { actor: 'crash-test' });
   const runs = openRunStore(place.registry);
-  const source = SqliteSource.open(place.source);
+  const source = openSource(place.source);
   try {
     return await fn(registry, runs, source);
   } finally {
@@ -225,7 +299,7 @@ async function withStores<T>(place: Place, fn: (registry: Registry, runs: Return
 const describeRuns = (runs: readonly RunRecord[]): string =>
   runs.map((run) => `${run.id} (${run.status}, wave ${run.wave + 1}, created ${run.createdAt}, ${((run.details['waves'] as unknown[] | undefined) ?? []).length} waves recorded)`).join(', ');
 
-async function documentsOf(source: SqliteSource): Promise<Map<string, JsonObject>> {
+async function documentsOf(source: Source): Promise<Map<string, JsonObject>> {
   return contents(await source.collection(rekey.collection));
 }
 
@@ -345,100 +419,115 @@ async function snapshot(place: Place): Promise<Snapshot & { readonly versionsMis
   });
 }
 
-describe('a migration runner killed (SIGKILL) at random points and resumed', { concurrency: 2 }, () => {
-  let dir: string;
-  let expected: Snapshot;
-  let profile: Profile;
-  const phases: string[] = [];
+for (const kind of SOURCES) {
+  describe(`a migration runner killed (SIGKILL) at random points and resumed, on the ${kind.name} source`, { concurrency: 2, skip: kind.skip }, () => {
+    let dir: string;
+    let expected: Snapshot;
+    let profile: Profile;
+    const phases: string[] = [];
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'stableid-crash-'));
-    const place = await prepare(join(dir, 'uninterrupted'));
-    const runner = startRunner(place);
-    const exit = await runner.exit;
-    assert.equal(exit.code, 0, exit.stderr);
-    profile = profileOf(runner.times, performance.now());
-    const { versionsMissing, ...uninterrupted } = await snapshot(place);
-    // The uninterrupted run itself is right: each order under its TypeID, migrated, resolvable both ways, bound to its new key.
-    assert.equal(versionsMissing, 0);
-    assert.deepEqual(
-      uninterrupted.documents.map(([key]) => key),
-      numbers.map((n) => typeId(n)).sort(),
-    );
-    for (const [key, body] of uninterrupted.documents) {
-      assert.deepEqual(body['_stableid'], { migrations: [rekey.id] }, `${key} is marked`);
-      assert.equal(body['publicId'], key);
-    }
-    assert.equal(uninterrupted.entities, N);
-    uninterrupted.identifiers.forEach((identifier, index) => {
-      const n = numbers[index] as number;
-      assert.deepEqual(identifier, {
-        sameEntity: true,
-        binding: { store: '<source>', collection: 'orders', key: typeId(n), version: 2, migration: '<run>' },
-        translated: typeId(n),
-        identifiers: [
-          { scheme: 'v1', value: legacy(n), state: 'active', derivedFrom: null, migration: null },
-          { scheme: 'v2', value: typeId(n), state: 'active', derivedFrom: { scheme: 'v1', value: legacy(n) }, migration: '<run>' },
+    const drops: (() => Promise<void>)[] = [];
+    /** A fresh registry and source for one run of the migration. */
+    const fresh = async (label: string): Promise<Place> => {
+      const source = await kind.place(join(dir, label), label);
+      drops.push(() => source.drop());
+      return prepare(join(dir, label), source.reference, kind.env ?? {});
+    };
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'stableid-crash-'));
+      const place = await fresh('uninterrupted');
+      const runner = startRunner(place);
+      const exit = await runner.exit;
+      assert.equal(exit.code, 0, exit.stderr);
+      profile = profileOf(runner.times, performance.now());
+      const { versionsMissing, ...uninterrupted } = await snapshot(place);
+      // The uninterrupted run itself is right: each order under its TypeID, migrated, resolvable both ways, bound to its new key.
+      assert.equal(versionsMissing, 0);
+      assert.deepEqual(
+        uninterrupted.documents.map(([key]) => key),
+        numbers.map((n) => typeId(n)).sort(),
+      );
+      for (const [key, body] of uninterrupted.documents) {
+        assert.deepEqual(body['_stableid'], { migrations: [rekey.id] }, `${key} is marked`);
+        assert.equal(body['publicId'], key);
+      }
+      assert.equal(uninterrupted.entities, N);
+      uninterrupted.identifiers.forEach((identifier, index) => {
+        const n = numbers[index] as number;
+        assert.deepEqual(identifier, {
+          sameEntity: true,
+          binding: { store: '<source>', collection: 'orders', key: typeId(n), version: 2, migration: '<run>' },
+          translated: typeId(n),
+          identifiers: [
+            { scheme: 'v1', value: legacy(n), state: 'active', derivedFrom: null, migration: null },
+            { scheme: 'v2', value: typeId(n), state: 'active', derivedFrom: { scheme: 'v1', value: legacy(n) }, migration: '<run>' },
+          ],
+        });
+      });
+      assert.equal(uninterrupted.verified, true);
+      assert.deepEqual(uninterrupted.run, {
+        status: 'completed',
+        waves: [
+          { wave: 1, percent: 10, gate: true },
+          { wave: 2, percent: 50, gate: true },
+          { wave: 3, percent: 100, gate: true },
         ],
       });
+      expected = uninterrupted;
+      process.stdout.write(
+        `# crash test on ${kind.name}: seed ${SEED} (CRASH_SEED=${SEED} replays the aims), ${TRIALS ?? kind.trials} trials; uninterrupted run: ${Math.round(profile.planningMs)} ms to its first batch, ` +
+          `${profile.waveEnds.join('/')} batches by the end of each wave, ${Math.round(profile.batchMs)} ms a batch\n`,
+      );
     });
-    assert.equal(uninterrupted.verified, true);
-    assert.deepEqual(uninterrupted.run, {
-      status: 'completed',
-      waves: [
-        { wave: 1, percent: 10, gate: true },
-        { wave: 2, percent: 50, gate: true },
-        { wave: 3, percent: 100, gate: true },
-      ],
-    });
-    expected = uninterrupted;
-    process.stdout.write(
-      `# crash test: seed ${SEED} (CRASH_SEED=${SEED} replays the aims), ${TRIALS} trials; uninterrupted run: ${Math.round(profile.planningMs)} ms to its first batch, ` +
-        `${profile.waveEnds.join('/')} batches by the end of each wave, ${Math.round(profile.batchMs)} ms a batch\n`,
-    );
-  });
 
-  after(() => {
-    if (phases.length > 0) process.stdout.write(`# crash test (seed ${SEED}) killed at:\n${phases.map((p) => `#   ${p}`).join('\n')}\n`);
-    // CRASH_KEEP=1 keeps the trials' files to look into.
-    if (process.env['CRASH_KEEP']) process.stdout.write(`# crash test files kept in ${dir}\n`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
-
-  for (let trial = 1; trial <= TRIALS; trial++) {
-    it(`trial ${trial}: ends as an uninterrupted run does`, async (t) => {
-      const next = random(SEED * 1000 + trial);
-      const place = await prepare(join(dir, `trial-${trial}`));
-      // Most trials are killed once; some again while resuming.
-      const kills = next() < 0.3 ? 2 : 1;
-      const hit: string[] = [];
-      for (let kill = 1; kill <= kills; kill++) {
-        const target = aim(profile, next, kill > 1);
-        const runner = startRunner(place, target);
-        const exit = await runner.exit;
-        const aimed = `kill ${kill} ${target.delayMs} ms after ${target.afterBatches === 0 ? 'start-up' : `batch ${target.afterBatches}`}`;
-        // A kill sent as the runner was already finishing may find it gone: that trial simply missed.
-        if (runner.killed() && exit.signal !== null) {
-          assert.equal(exit.signal, 'SIGKILL', `the runner ended on a signal other than the kill: ${exit.stderr}`);
-          hit.push(`${aimed}: ${await phaseOf(place)}`);
-        } else {
-          assert.equal(exit.code, 0, `the runner failed before its kill (${exit.code ?? exit.signal}): ${exit.stderr}`);
-          hit.push(`${aimed}: missed, the runner finished first`);
-        }
+    after(async () => {
+      if (phases.length > 0) process.stdout.write(`# crash test on ${kind.name} (seed ${SEED}) killed at:\n${phases.map((p) => `#   ${p}`).join('\n')}\n`);
+      // CRASH_KEEP=1 keeps the trials' files to look into.
+      if (process.env['CRASH_KEEP']) process.stdout.write(`# crash test files kept in ${dir}\n`);
+      else {
+        for (const drop of drops) await drop();
+        rmSync(dir, { recursive: true, force: true });
       }
-      const finished = await runToEnd(place);
-      assert.equal(finished.status, 'completed');
-      const { versionsMissing, ...state } = await snapshot(place);
-      const where = `seed ${SEED}, trial ${trial}, ${hit.join('; ')}`;
-      t.diagnostic(where);
-      phases.push(`trial ${trial}: ${hit.join('; ')}${versionsMissing > 0 ? ` — ${versionsMissing} before-image(s) left without the version the run wrote` : ''}`);
-      assert.deepEqual(state.documents, expected.documents, `${where}: documents`);
-      assert.equal(state.entities, N, `${where}: one entity per order`);
-      assert.deepEqual(state.identifiers, expected.identifiers, `${where}: identifiers, entities and bindings`);
-      assert.equal(state.verified, true, `${where}: verify`);
-      assert.deepEqual(state.run, expected.run, `${where}: the run record`);
-      assert.deepEqual(state.beforeImages, expected.beforeImages, `${where}: before-images`);
-      assert.deepEqual(state.events, expected.events, `${where}: the registry's events, by type`);
+      await kind.stop?.();
     });
-  }
-});
+
+    const trials = TRIALS ?? kind.trials;
+    for (let trial = 1; trial <= trials; trial++) {
+      it(`trial ${trial}: ends as an uninterrupted run does`, async (t) => {
+        const next = seededRandom(SEED * 1000 + trial);
+        const place = await fresh(`trial-${trial}`);
+        // Most trials are killed once; some again while resuming.
+        const kills = next() < 0.3 ? 2 : 1;
+        const hit: string[] = [];
+        for (let kill = 1; kill <= kills; kill++) {
+          const target = aim(profile, next, kill > 1);
+          const runner = startRunner(place, target);
+          const exit = await runner.exit;
+          const aimed = `kill ${kill} ${target.delayMs} ms after ${target.afterBatches === 0 ? 'start-up' : `batch ${target.afterBatches}`}`;
+          // A kill sent as the runner was already finishing may find it gone: that trial simply missed.
+          if (runner.killed() && exit.signal !== null) {
+            assert.equal(exit.signal, 'SIGKILL', `the runner ended on a signal other than the kill: ${exit.stderr}`);
+            hit.push(`${aimed}: ${await phaseOf(place)}`);
+          } else {
+            assert.equal(exit.code, 0, `the runner failed before its kill (${exit.code ?? exit.signal}): ${exit.stderr}`);
+            hit.push(`${aimed}: missed, the runner finished first`);
+          }
+        }
+        const finished = await runToEnd(place);
+        assert.equal(finished.status, 'completed');
+        const { versionsMissing, ...state } = await snapshot(place);
+        const where = `seed ${SEED}, trial ${trial}, ${hit.join('; ')}`;
+        t.diagnostic(where);
+        phases.push(`trial ${trial}: ${hit.join('; ')}${versionsMissing > 0 ? ` — ${versionsMissing} before-image(s) left without the version the run wrote` : ''}`);
+        assert.deepEqual(state.documents, expected.documents, `${where}: documents`);
+        assert.equal(state.entities, N, `${where}: one entity per order`);
+        assert.deepEqual(state.identifiers, expected.identifiers, `${where}: identifiers, entities and bindings`);
+        assert.equal(state.verified, true, `${where}: verify`);
+        assert.deepEqual(state.run, expected.run, `${where}: the run record`);
+        assert.deepEqual(state.beforeImages, expected.beforeImages, `${where}: before-images`);
+        assert.deepEqual(state.events, expected.events, `${where}: the registry's events, by type`);
+      });
+    }
+  });
+}

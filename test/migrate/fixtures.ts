@@ -20,6 +20,15 @@ export const rekey: Migration = defineMigration({
   add: [{ scheme: 'v2', field: 'publicId', derive: ({ before }) => typeId(numberOf(before)) }],
 });
 
+/** Inserts documents in batches of the most one apply takes (all at once where the store has no limit). */
+export async function insertOrders(collection: SourceCollection, documents: readonly { key: string; body: JsonObject }[]): Promise<void> {
+  const size = collection.traits.maxWrites ?? Math.max(1, documents.length);
+  for (let start = 0; start < documents.length; start += size) {
+    const result = await collection.apply(documents.slice(start, start + size).map(({ key, body }) => ({ kind: 'insert' as const, key, body })));
+    if (!result.ok) throw new Error(`the orders could not be inserted: ${JSON.stringify([...result.refused])}`);
+  }
+}
+
 /** Every document of the collection, by key. */
 export async function contents(collection: SourceCollection): Promise<Map<string, JsonObject>> {
   const all = new Map<string, JsonObject>();

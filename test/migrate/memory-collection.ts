@@ -1,19 +1,33 @@
-import type { ApplyResult, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp, WriteRefusal } from '../../src/migrate/source/source.js';
+import type { ApplyResult, CollectionTraits, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp, WriteRefusal } from '../../src/migrate/source/source.js';
 
-/** A source collection in memory, for tests of the engine that need no database: keys in code-point order, versions counted. */
+/**
+ * A source collection in memory, for tests of the engine that need no
+ * database: keys in code-point order, versions counted. With `repeats`, every
+ * page after the first starts with the last document of the page before
+ * again, as a Redis SCAN may; with `maxWrites`, larger batches are refused,
+ * as DynamoDB's transactions are.
+ */
 export class MemoryCollection implements SourceCollection {
   readonly name: string;
+  readonly traits: CollectionTraits;
   readonly #documents = new Map<string, { version: number; body: JsonObject }>();
   #clock = 0;
+  /** The size of every batch applied, in order. */
+  readonly applied: number[] = [];
 
-  constructor(name: string, documents: Record<string, JsonObject> = {}) {
+  constructor(name: string, documents: Record<string, JsonObject> = {}, traits: Partial<CollectionTraits> = {}) {
     this.name = name;
+    this.traits = { ordered: true, repeats: false, maxWrites: null, ...traits };
     for (const [key, body] of Object.entries(documents)) this.#documents.set(key, { version: ++this.#clock, body: structuredClone(body) });
   }
 
   #sortedKeys(partition?: Partition): string[] {
     return [...this.#documents.keys()]
-      .filter((key) => !partition || ((partition.from === null || key >= partition.from) && (partition.to === null || key < partition.to)))
+      .filter((key) => {
+        const from = partition?.['from'];
+        const to = partition?.['to'];
+        return (typeof from !== 'string' || key >= from) && (typeof to !== 'string' || key < to);
+      })
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -32,8 +46,12 @@ export class MemoryCollection implements SourceCollection {
 
   async scan(partition: Partition, cursor: string | null, limit: number): Promise<ScanPage> {
     const keys = this.#sortedKeys(partition).filter((key) => cursor === null || key > cursor);
-    const page = keys.slice(0, limit);
-    return { documents: page.map((key) => this.#read(key) as SourceDocument), cursor: keys.length > limit ? (page.at(-1) ?? null) : null };
+    const repeat = this.traits.repeats && cursor !== null && limit > 1 && this.#documents.has(cursor) ? [cursor] : [];
+    const fresh = keys.slice(0, limit - repeat.length);
+    return {
+      documents: [...repeat, ...fresh].map((key) => this.#read(key) as SourceDocument),
+      cursor: keys.length > fresh.length ? (fresh.at(-1) ?? null) : null,
+    };
   }
 
   async getMany(keys: readonly string[]): Promise<SourceDocument[]> {
@@ -44,6 +62,8 @@ export class MemoryCollection implements SourceCollection {
   beforeApply: ((ops: readonly WriteOp[]) => void) | undefined;
 
   async apply(ops: readonly WriteOp[]): Promise<ApplyResult> {
+    if (this.traits.maxWrites !== null && ops.length > this.traits.maxWrites) throw new Error(`a batch of ${ops.length} writes, over the limit of ${this.traits.maxWrites}`);
+    this.applied.push(ops.length);
     this.beforeApply?.(ops);
     const refused = new Map<string, WriteRefusal>();
     for (const op of ops) {

@@ -8,12 +8,14 @@ import { SqliteRunStore } from '../../src/migrate/runs/sqlite-run-store.js';
 import type { JsonObject, SourceCollection } from '../../src/migrate/source/source.js';
 import { ORDER, type TestRegistry, defineOrder, legacy, openTestRegistry, typeId } from '../registry/fixtures.js';
 import { postgresKind } from '../sources/postgres-source-kind.js';
-import { contents, rekey } from './fixtures.js';
+import { redisKind } from '../sources/redis-source-kind.js';
+import { dynamoKind } from '../sources/dynamodb-source-kind.js';
+import { contents, insertOrders, rekey } from './fixtures.js';
 import { type SourceKind, type TestSource, sqliteKind } from '../sources/source-kinds.js';
 
 const N = 250;
 const numbers = Array.from({ length: N }, (_, i) => i + 1);
-const SOURCES: SourceKind[] = [sqliteKind, await postgresKind()];
+const SOURCES: SourceKind[] = [sqliteKind, await postgresKind(), await redisKind('json'), await redisKind('hash'), dynamoKind];
 
 for (const kind of SOURCES) {
   describe(`migrate run and rollback on the ${kind.name} source`, { skip: kind.skip }, () => {
@@ -28,7 +30,7 @@ for (const kind of SOURCES) {
       runs = SqliteRunStore.open(':memory:');
       test = await kind.open();
       collection = await test.collection('orders');
-      await collection.apply(numbers.map((n) => ({ kind: 'insert' as const, key: legacy(n), body: { number: legacy(n), total: n, tags: ['a', `"q${n}"`] } })));
+      await insertOrders(collection, numbers.map((n) => ({ key: legacy(n), body: { number: legacy(n), total: n, tags: ['a', `"q${n}"`] } })));
       deps = { registry: ctx.registry, runs, collection, source: test.source.description, migration: rekey };
     });
     afterEach(async () => {

@@ -41,7 +41,12 @@ export function refusedOf(result: ApplyResult): Record<string, string> {
   return result.ok ? {} : Object.fromEntries(result.refused);
 }
 
-/** Every document of the partition, page by page, with each page's cursor checked against its last key. */
+/**
+ * Every document of the partition, page by page, each page at most `limit`
+ * long; where the collection is ordered, each page's cursor is its last key
+ * and only a full page has a next one. Repeats (where the collection may
+ * repeat keys) are returned as the scan gave them.
+ */
 export async function scanAll(collection: SourceCollection, partition: Partition, limit: number): Promise<{ documents: SourceDocument[]; pages: number }> {
   const documents: SourceDocument[] = [];
   let cursor: string | null = null;
@@ -50,7 +55,7 @@ export async function scanAll(collection: SourceCollection, partition: Partition
     const page = await collection.scan(partition, cursor, limit);
     pages++;
     assert.ok(page.documents.length <= limit, 'a page holds at most `limit` documents');
-    if (page.cursor !== null) {
+    if (page.cursor !== null && collection.traits.ordered) {
       assert.equal(page.documents.length, limit, 'only a full page has a next one');
       assert.equal(page.cursor, page.documents.at(-1)?.key, 'the cursor is the last key returned');
     }
@@ -60,6 +65,15 @@ export async function scanAll(collection: SourceCollection, partition: Partition
   } while (cursor !== null);
   return { documents, pages };
 }
+
+/** The keys of the documents, each once, sorted: what a walk covered, whatever the order and repeats. */
+export const keySet = (documents: readonly SourceDocument[]): string[] => [...new Set(documents.map((document) => document.key))].sort();
+
+/** The keys that appear more than once. */
+export const repeated = (documents: readonly SourceDocument[]): string[] => {
+  const seen = new Set<string>();
+  return documents.flatMap((document) => (seen.has(document.key) ? [document.key] : (seen.add(document.key), [])));
+};
 
 /** The collection's content as key → body, through getMany. */
 export async function contents(collection: SourceCollection, all: readonly string[]): Promise<Map<string, JsonObject>> {

@@ -44,6 +44,24 @@ describe('openSource', () => {
     }
   });
 
+  it('opens Redis and DynamoDB for their URLs, checking the URL at once and loading their client only on first use', async () => {
+    for (const [reference, description] of [
+      ['redis://app:pw-secret@cache.internal:6380/2?format=hash', 'redis://app@cache.internal:6380/2?format=hash'],
+      ['rediss://cache.internal', 'rediss://cache.internal:6379/0'],
+      ['dynamodb://?region=eu-west-1&prefix=prod_', 'dynamodb://?region=eu-west-1&prefix=prod_'],
+      ['dynamodb://127.0.0.1:8000', 'dynamodb://127.0.0.1:8000?region=local'],
+    ] as const) {
+      // Nothing connects until the first use.
+      const source = openSource(reference);
+      assert.equal(source.description, description);
+      assert.doesNotMatch(source.description, /pw-secret/);
+      await source.close();
+    }
+    for (const reference of ['redis://h/0?format=xml', 'dynamodb://h:1/orders']) {
+      assert.throws(() => openSource(reference), (error: unknown) => error instanceof StableIdError && error.code === 'INVALID_ARGUMENT');
+    }
+  });
+
   it('refuses another URL scheme, or nothing at all', () => {
     for (const reference of ['mysql://root@localhost/app', '', 'sqlite:']) {
       assert.throws(() => openSource(reference), (error: unknown) => error instanceof StableIdError && error.code === 'INVALID_ARGUMENT');

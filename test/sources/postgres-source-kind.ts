@@ -1,7 +1,7 @@
 import { PostgresSource } from '../../src/migrate/source/index.js';
 import { HOW_TO_ENABLE, POSTGRES_URL, freshSchema, postgresSkip, rawClient } from '../conformance/postgres-env.js';
 import { postgresSourceSuite } from './postgres-source.suite.js';
-import type { SourceKind } from './source-kinds.js';
+import { SQL_INVALID_NAMES, type SourceKind } from './source-kinds.js';
 
 /**
  * PostgreSQL: every test source works in a schema of its own in the test
@@ -13,6 +13,7 @@ export async function postgresKind(): Promise<SourceKind> {
     name: 'postgres',
     skip: await postgresSkip(),
     ownSuite: postgresSourceSuite,
+    invalidCollectionNames: SQL_INVALID_NAMES,
     async open() {
       if (!POSTGRES_URL) throw new Error(`STABLEID_REQUIRE_SERVICES=1 but STABLEID_TEST_POSTGRES_URL is not set: ${HOW_TO_ENABLE}`);
       const schema = freshSchema();

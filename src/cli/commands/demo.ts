@@ -11,10 +11,12 @@ import { type RunDependencies, type WaveRecord, runMigration } from '../../migra
 import { StableIdError } from '../../model/errors.js';
 import type { BatchItem, CallContext } from '../../registry/registry.js';
 import type { CliContext } from '../cli-context.js';
+import { type DemoStore, checkDemoStore, openDemoStore } from '../demo-store.js';
 import { createProgress } from '../progress.js';
 import { renderResolution, renderTranslation, renderVerify } from '../render.js';
 import { ReportedError } from './reads.js';
 import { serveRegistry } from './serve.js';
+import { rolloutTour } from '../demo-rollout.js';
 
 const legacy = (n: number): string => `ORD-${String(n).padStart(6, '0')}`;
 
@@ -31,12 +33,21 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
     .option('--count <n>', 'how many legacy identifiers to import', '3000')
     .option('--serve', 'then serve the tour\'s registry over HTTP (reads open, on 127.0.0.1) until Ctrl-C, as `stableid serve` does')
     .option('--port <port>', 'with --serve: the port (default: $STABLEID_PORT or 8080; 0 for any free one)')
-    .addHelpText('after', '\nExamples:\n  $ stableid demo\n  $ stableid demo --serve\n  $ stableid --db ./tour.db demo --count 20000')
-    .action(async (opts: { count: string; serve?: boolean; port?: string }) => {
+    .option(
+      '--source <store>',
+      'where the migration tour keeps its documents: sqlite (a file of the tour\'s), redis (127.0.0.1:6379) or a redis:// URL, dynamodb (AWS, as the SDK is configured) or a dynamodb:// URL; what the tour creates in Redis or DynamoDB it removes',
+      'sqlite',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ stableid demo\n  $ stableid demo --serve\n  $ stableid --db ./tour.db demo --count 20000\n  $ stableid demo --source redis\n  $ AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x stableid demo --source dynamodb://127.0.0.1:8000',
+    )
+    .action(async (opts: { count: string; serve?: boolean; port?: string; source: string }) => {
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 10 || count > 999_999) {
         throw new StableIdError('INVALID_ARGUMENT', '--count must be a whole number from 10 to 999999', { field: 'count' });
       }
+      checkDemoStore(opts.source);
       const dir = mkdtempSync(join(tmpdir(), 'stableid-demo-'));
       if (!cli.options.db) cli.setOptions({ ...cli.options, db: join(dir, 'registry.db') });
       const db = cli.options.db as string;
@@ -115,7 +126,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       await registry.deprecateScheme('order', 'v1', sunset, 'v2', call);
       say(`   ${renderTranslation(await registry.translate('order', { value: legacy(7) }, 'v2'))}`);
 
-      await migrationTour(cli, dir, call, step, say);
+      await migrationTour(cli, dir, opts.source, call, step, say);
 
       step('9. Bad input is refused with a stable code, and nothing is written');
       for (const attempt of [
@@ -132,7 +143,10 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       const again = await registry.register({ namespace: 'order', scheme: 'v1', value: legacy(9), binding: { store: 'docdb', collection: 'orders', key: '9' } }, call);
       say(`   repeating a register is idempotent: changed=${again.changed}, same entity ${again.entity}`);
 
-      step('10. Verify: recompute every hash chain and rebuild every projection from the log');
+      step('10. A consumer moves from legacy to new identifiers, stage by stage, while its traffic keeps flowing');
+      await rolloutTour(registry, Array.from({ length: Math.min(count, 40) }, (_, i) => legacy(i + 1)), call, say);
+
+      step('11. Verify: recompute every hash chain and rebuild every projection from the log');
       const report = await registry.verify();
       say(indent(renderVerify(report)));
       say(`\nDone. Explore it yourself:\n  npx stableid --db ${db} resolve order ${legacy(42)}\n  npx stableid --db ${db} history order --limit 5`);
@@ -141,7 +155,7 @@ export function addDemoCommand(program: Command, cli: CliContext): void {
       }
       if (opts.serve) {
         const entity = (await registry.resolve('order', { value: legacy(42) })).entity;
-        say(`\n== 11. The identity service over this registry (reads open; writes need a token: npx stableid --db ${db} token create …)`);
+        say(`\n== 12. The identity service over this registry (reads open; writes need a token: npx stableid --db ${db} token create …)`);
         say(`   once it listens (below), try:`);
         for (const path of [`/v1/namespaces/order/identifiers/${legacy(42)}`, `/v1/namespaces/order/identifiers/${legacy(42)}/translations/v2`, '/v1/docs', '/metrics']) {
           say(`     curl -s http://127.0.0.1:${opts.port ?? cli.io.env['STABLEID_PORT'] ?? '8080'}${path}`);
@@ -163,17 +177,28 @@ function invoiceTypeId(n: number): string {
 }
 
 /** Step 8: the documents themselves — an invoices collection re-keyed in waves, gated, then rolled back. */
-async function migrationTour(cli: CliContext, dir: string, call: CallContext, step: (text: string) => void, say: (text: string) => void): Promise<void> {
-  step(`8. Migrate the documents: ${INVOICES} invoices (JSON in a SQLite table) re-keyed from INV numbers to TypeIDs`);
+async function migrationTour(cli: CliContext, dir: string, store: string, call: CallContext, step: (text: string) => void, say: (text: string) => void): Promise<void> {
+  const demo = await openDemoStore(cli, dir, store);
+  try {
+    await tourMigration(cli, demo, call, step, say);
+  } finally {
+    const cleaned = await demo.close();
+    if (cleaned) say(`   (${cleaned})`);
+  }
+}
+
+/** The tour itself, on whichever store holds the invoices. */
+async function tourMigration(cli: CliContext, demo: DemoStore, call: CallContext, step: (text: string) => void, say: (text: string) => void): Promise<void> {
+  step(`8. Migrate the documents: ${INVOICES} invoices (${demo.what}) re-keyed from INV numbers to TypeIDs`);
   const registry = cli.registry();
   await registry.createNamespace({ name: 'invoice', owner: 'team-billing' }, call);
   await registry.addScheme('invoice', 'v1', { kind: 'pattern', pattern: 'INV-\\d{6}', maxLength: 10 }, call);
   await registry.addScheme('invoice', 'v2', { kind: 'typeid', prefix: 'inv' }, call);
-  const source = await cli.source(join(dir, 'app.db'));
-  const invoices = await source.collection('invoices');
-  await invoices.apply(
-    Array.from({ length: INVOICES }, (_, i) => ({ kind: 'insert' as const, key: invoiceNumber(i + 1), body: { number: invoiceNumber(i + 1), amount: (i + 1) * 7, currency: 'EUR' } })),
-  );
+  const { source, collection: invoices } = demo;
+  const all = Array.from({ length: INVOICES }, (_, i) => ({ kind: 'insert' as const, key: invoiceNumber(i + 1), body: { number: invoiceNumber(i + 1), amount: (i + 1) * 7, currency: 'EUR' } }));
+  // In batches of what one write of the store takes (DynamoDB's transactions hold 99 writes and a fence).
+  const batch = invoices.traits.maxWrites ?? all.length;
+  for (let start = 0; start < all.length; start += batch) await invoices.apply(all.slice(start, start + batch));
   const migration = defineMigration({
     id: 'invoices-typeid',
     namespace: 'invoice',

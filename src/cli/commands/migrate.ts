@@ -78,7 +78,7 @@ export function addMigrateCommands(program: Command, cli: CliContext): void {
   migrate
     .command('plan <module>')
     .description('dry run: run the migration on every document (or a sample) with writes captured, and report counts, diffs, the identifier diff and every problem')
-    .option('--source <ref>', 'the data store holding the collection: a SQLite file or postgres://… (default: $STABLEID_SOURCE)')
+    .option('--source <ref>', 'the data store holding the collection: a SQLite file, postgres://…, redis://… or dynamodb://… (default: $STABLEID_SOURCE)')
     .option('--sample <n>', 'plan on the first n documents only')
     .option('--diffs <n>', 'how many before/after diffs to show', '5')
     .option('--out <file>', 'write the full identifier diff (old → new, per document) as NDJSON')
@@ -125,7 +125,7 @@ Examples:
 }
 
 function addRunCommands(migrate: Command, cli: CliContext): void {
-  const sourceOption = (): Option => new Option('--source <ref>', 'the data store holding the collection: a SQLite file or postgres://… (default: $STABLEID_SOURCE)');
+  const sourceOption = (): Option => new Option('--source <ref>', 'the data store holding the collection: a SQLite file, postgres://…, redis://… or dynamodb://… (default: $STABLEID_SOURCE)');
 
   migrate
     .command('run <module>')
@@ -138,7 +138,7 @@ function addRunCommands(migrate: Command, cli: CliContext): void {
     .option('--gate <kinds>', 'auto: go on when a gate passes; manual: stop at each gate until `migrate continue`; probe: also replay --probe at each gate (e.g. manual,probe)', 'auto')
     .option('--probe <file>', 'a probe file (`stableid probe record`) each gate replays through the registry; any identifier failing fails the gate (implies --gate probe)')
     .option('--error-budget <n>', 'documents that may fail before a gate fails the run', '0')
-    .option('--workers <n>', 'processes to split each wave\'s key ranges between', '1')
+    .option('--workers <n>', 'processes to split each wave\'s partitions (key ranges, scan segments) between', '1')
     .addOption(hookOption())
     .addHelpText(
       'after',
@@ -154,7 +154,9 @@ Examples:
   $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --waves 5,100 --gate manual --max-rate 2000
   $ stableid migrate run migrations/orders-v2.js --source ./app.db --hook afterWave='./smoke-test.sh'
   $ stableid migrate run migrations/orders-v2.js --source ./app.db --gate manual,probe --probe probe.ndjson
-  $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --db postgres://app@db/app --workers 4`,
+  $ stableid migrate run migrations/orders-v2.js --source postgres://app@db/app --db postgres://app@db/app --workers 4
+  $ stableid migrate run migrations/orders-v2.js --source 'redis://cache.internal:6379/0?format=hash'
+  $ AWS_REGION=eu-west-1 stableid migrate run migrations/orders-v2.js --source 'dynamodb://?prefix=prod_'`,
     )
     .action(async (module: string, opts: Record<string, string | undefined> & { hook?: string[] }) => {
       const gate = await gateOf(opts['gate'] ?? 'auto', opts['probe']);
@@ -186,7 +188,7 @@ Examples:
     .command('continue <run> <module>')
     .description('release a run waiting at a manual gate and run its next waves')
     .addOption(sourceOption())
-    .option('--workers <n>', 'processes to split each wave\'s key ranges between', '1')
+    .option('--workers <n>', 'processes to split each wave\'s partitions (key ranges, scan segments) between', '1')
     .addOption(hookOption())
     .addHelpText(
       'after',

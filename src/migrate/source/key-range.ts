@@ -6,6 +6,9 @@ export interface KeyCondition {
   readonly values: readonly string[];
 }
 
+/** A bound of a key-range partition: a key, or null where the range is open. */
+const bound = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
 /**
  * The keys of `partition` after `cursor` (exclusive), as SQL over the column
  * `key`; `placeholder(i)` spells the i-th (0-based) parameter in the
@@ -19,8 +22,10 @@ export function keyCondition(partition: Partition | undefined, cursor: string | 
     terms.push(`key ${operator} ${placeholder(values.length)}`);
     values.push(value);
   };
-  if (partition?.from != null) add('>=', partition.from);
-  if (partition?.to != null) add('<', partition.to);
+  const from = bound(partition?.['from']);
+  const to = bound(partition?.['to']);
+  if (from !== null) add('>=', from);
+  if (to !== null) add('<', to);
   if (cursor !== null) add('>', cursor);
   return { sql: terms.length === 0 ? 'TRUE' : terms.join(' AND '), values };
 }

@@ -1,5 +1,8 @@
 import { StableIdError } from '../../model/errors.js';
-import type { Partition } from './source.js';
+import type { CollectionTraits, Partition } from './source.js';
+
+/** What the SQL sources share: keys in binary order, ranges for partitions, and no limit on a transaction. */
+export const ORDERED: CollectionTraits = Object.freeze({ ordered: true, repeats: false, maxWrites: null });
 
 /** The requested partition count, refused unless it is a positive integer. */
 export function partitionCount(count: number): number {

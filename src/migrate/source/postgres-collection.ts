@@ -1,8 +1,8 @@
 import { StableIdError } from '../../model/errors.js';
 import { keyCondition } from './key-range.js';
-import { pageLimit, partitionCount, partitionsFrom } from './partitions.js';
+import { ORDERED, pageLimit, partitionCount, partitionsFrom } from './partitions.js';
 import type { PgQuery, PgRow, PostgresPool, TransactionOutcome } from './postgres-pool.js';
-import type { ApplyResult, Fence, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp } from './source.js';
+import type { ApplyResult, CollectionTraits, Fence, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp } from './source.js';
 import { checkFence, leaseLost, planBatch, refusals } from './write-batch.js';
 
 /** A table as resolved in the catalog: its schema and name, each safe to quote. */
@@ -28,6 +28,7 @@ export const quoteIdentifier = (name: string): string => `"${name.replaceAll('"'
  */
 export class PostgresCollection implements SourceCollection {
   readonly name: string;
+  readonly traits: CollectionTraits = ORDERED;
   readonly #table: string;
   readonly #fences: string;
   readonly #where: string;

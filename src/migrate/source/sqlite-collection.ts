@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { StableIdError } from '../../model/errors.js';
 import { keyCondition } from './key-range.js';
-import { pageLimit, partitionCount, partitionsFrom } from './partitions.js';
-import type { ApplyResult, Fence, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp } from './source.js';
+import { ORDERED, pageLimit, partitionCount, partitionsFrom } from './partitions.js';
+import type { ApplyResult, CollectionTraits, Fence, JsonObject, Partition, ScanPage, SourceCollection, SourceDocument, WriteOp } from './source.js';
 import { checkFence, leaseLost, planBatch, refusals } from './write-batch.js';
 
 type Row = Record<string, unknown>;
@@ -51,6 +51,7 @@ export function collectionDdl(table: string): string {
  */
 export class SqliteCollection implements SourceCollection {
   readonly name: string;
+  readonly traits: CollectionTraits = ORDERED;
   readonly #where: string;
   readonly #run: SqliteRunner;
   readonly #statements = new Map<string, Statement>();

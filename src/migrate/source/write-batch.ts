@@ -23,11 +23,18 @@ function serialise(body: JsonObject, key: string): string {
 /**
  * Checks a batch before any I/O. A key may appear once per batch: two writes
  * to one document in one batch would have no order the preconditions could
- * be checked against.
+ * be checked against. An insert's `from` must name a delete of the batch,
+ * and a store that limits its transactions (`maxWrites`) refuses a larger
+ * batch here.
  */
-export function planBatch(ops: readonly WriteOp[]): WriteBatch {
+export function planBatch(ops: readonly WriteOp[], maxWrites: number | null = null): WriteBatch {
+  if (!Array.isArray(ops)) throw invalid('the writes must be an array');
+  if (maxWrites !== null && ops.length > maxWrites) {
+    throw invalid(`a batch takes at most ${maxWrites} writes in this source, got ${ops.length}: split it`, { limit: maxWrites, writes: ops.length });
+  }
   const keys = new Set<string>();
   const inserts: { key: string; doc: string }[] = [];
+  const moves: { key: string; from: string }[] = [];
   const replaces: { key: string; doc: string }[] = [];
   const deletes: string[] = [];
   for (const op of ops) {
@@ -36,7 +43,9 @@ export function planBatch(ops: readonly WriteOp[]): WriteBatch {
     keys.add(op.key);
     switch (op.kind) {
       case 'insert':
+        if (op.from !== undefined && typeof op.from !== 'string') throw invalid(`the insert of "${op.key}" moves from a key that is not a string`, { value: op.key });
         inserts.push({ key: op.key, doc: serialise(op.body, op.key) });
+        if (op.from !== undefined) moves.push({ key: op.key, from: op.from });
         break;
       case 'replace':
         if (typeof op.expected !== 'string') throw invalid(`the replace of "${op.key}" needs the version it read`, { value: op.key });
@@ -49,6 +58,10 @@ export function planBatch(ops: readonly WriteOp[]): WriteBatch {
       default:
         throw invalid(`unknown write kind "${String((op as { kind?: unknown }).kind)}"`, { value: (op as { key: string }).key });
     }
+  }
+  const deleted = new Set(deletes);
+  for (const move of moves) {
+    if (!deleted.has(move.from)) throw invalid(`the insert of "${move.key}" moves from "${move.from}", which the batch does not delete`, { value: move.key });
   }
   return { keys: [...keys], inserts, replaces, deletes };
 }
